@@ -108,7 +108,11 @@ mod tests {
     fn interning_is_stable() {
         let a = Sym::new("ComputerName");
         assert_eq!(a, Sym::new("ComputerName"));
-        assert_ne!(a, Sym::new("computername"), "field names are case-sensitive");
+        assert_ne!(
+            a,
+            Sym::new("computername"),
+            "field names are case-sensitive"
+        );
         assert_eq!(a.as_str(), "ComputerName");
         assert_eq!(Sym::new("@rawstring"), Sym::rawstring());
         assert_eq!(Sym::new("@timestamp"), Sym::timestamp());

@@ -67,7 +67,9 @@ pub struct FunctionSpec {
 
 impl FunctionSpec {
     pub fn param(&self, name: &str) -> Option<&'static ParamSpec> {
-        self.params.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+        self.params
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
     }
 }
 
@@ -133,7 +135,10 @@ pub static FUNCTIONS: &[FunctionSpec] = &[
         priority: P0,
         unnamed: Some("field"),
         params: &[
-            ParamSpec { required: true, ..many("field", K::Field) },
+            ParamSpec {
+                required: true,
+                ..many("field", K::Field)
+            },
             p("function", K::Function),
             def("limit", K::Value, "20000"),
         ],
@@ -144,7 +149,11 @@ pub static FUNCTIONS: &[FunctionSpec] = &[
         kind: Aggregate,
         priority: P0,
         unnamed: Some("field"),
-        params: &[p("field", K::Field), def("distinct", K::Value, "false"), def("as", K::Value, "_count")],
+        params: &[
+            p("field", K::Field),
+            def("distinct", K::Value, "false"),
+            def("as", K::Value, "_count"),
+        ],
         output: Some("_count"),
     },
     FunctionSpec {
@@ -166,7 +175,10 @@ pub static FUNCTIONS: &[FunctionSpec] = &[
         kind: Transform,
         priority: P0,
         unnamed: Some("field"),
-        params: &[ParamSpec { required: true, ..many("field", K::Field) }],
+        params: &[ParamSpec {
+            required: true,
+            ..many("field", K::Field)
+        }],
         output: None,
     },
     FunctionSpec {
@@ -176,7 +188,10 @@ pub static FUNCTIONS: &[FunctionSpec] = &[
         unnamed: Some("field"),
         params: &[
             req("field", K::Field),
-            ParamSpec { required: true, ..many("values", K::Array) },
+            ParamSpec {
+                required: true,
+                ..many("values", K::Array)
+            },
             def("ignoreCase", K::Value, "false"),
         ],
         output: None,
@@ -198,7 +213,11 @@ mod tests {
     fn names_are_unique() {
         let mut seen = std::collections::HashSet::new();
         for f in FUNCTIONS {
-            assert!(seen.insert(f.name.to_ascii_lowercase()), "duplicate {}", f.name);
+            assert!(
+                seen.insert(f.name.to_ascii_lowercase()),
+                "duplicate {}",
+                f.name
+            );
         }
     }
 }

@@ -88,7 +88,10 @@ pub enum Predicate {
     Or(Vec<Predicate>),
     Not(Box<Predicate>),
     /// A test on one field's value; false when the field is absent (except [`Matcher::Absent`]).
-    Field { field: Field, matcher: Matcher },
+    Field {
+        field: Field,
+        matcher: Matcher,
+    },
     /// Free text: the matcher is applied to `@rawstring` and every field value, excluding `@id`,
     /// `@timestamp`, `@ingesttimestamp` and tag fields. Regexes may extract named groups.
     FreeText(Matcher),
@@ -125,22 +128,45 @@ pub enum Matcher {
     /// The field is absent: `f != *`. True on events without the field.
     Absent,
     /// Whole value equals `value`.
-    Equals { value: String, case_insensitive: bool },
+    Equals {
+        value: String,
+        case_insensitive: bool,
+    },
     /// Whole value matches a glob where `*` is any run of characters (no escape for `*`).
-    Glob { pattern: String, case_insensitive: bool },
+    Glob {
+        pattern: String,
+        case_insensitive: bool,
+    },
     /// Value contains / starts with / ends with `value` (Sigma modifiers; CQL `like`).
-    Contains { value: String, case_insensitive: bool },
-    StartsWith { value: String, case_insensitive: bool },
-    EndsWith { value: String, case_insensitive: bool },
+    Contains {
+        value: String,
+        case_insensitive: bool,
+    },
+    StartsWith {
+        value: String,
+        case_insensitive: bool,
+    },
+    EndsWith {
+        value: String,
+        case_insensitive: bool,
+    },
     /// Regex search. `pattern` is in the source dialect noted by `dialect`; flags are the CQL
     /// letters (`i`, `m`, `d`, `g`, `F`) or Sigma's (`i`, `m`, `s`).
-    Regex { pattern: String, flags: String, dialect: RegexDialect },
+    Regex {
+        pattern: String,
+        flags: String,
+        dialect: RegexDialect,
+    },
     /// Numeric comparison; the value must read as a number.
     Compare { op: CmpOp, value: f64 },
     /// IP address in any of the CIDR subnets (or equal to a listed address).
     Cidr { subnets: Vec<String> },
     /// Equal to any of `values` (each an anchored glob when `glob` is set), as in `in()`.
-    AnyOf { values: Vec<String>, glob: bool, case_insensitive: bool },
+    AnyOf {
+        values: Vec<String>,
+        glob: bool,
+        case_insensitive: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -246,7 +272,10 @@ pub enum ArgValue {
     /// An unquoted word: a field name or an enum value (`desc`, `max`, `true`).
     Word(String),
     Num(String),
-    Regex { pattern: String, flags: String },
+    Regex {
+        pattern: String,
+        flags: String,
+    },
     Array(Vec<ArgValue>),
     /// `{ pipeline }` or a function list such as `function=[count(), max(x)]`.
     Plan(Plan),
