@@ -219,7 +219,10 @@ mod tests {
     fn constants_simplify() {
         let p = Predicate::And(vec![Predicate::True, eq("a", "1")]);
         assert!(matches!(Cond::from_predicate(&p), Cond::Test { .. }));
-        let p = Predicate::Or(vec![Predicate::False, Predicate::Not(Box::new(Predicate::False))]);
+        let p = Predicate::Or(vec![
+            Predicate::False,
+            Predicate::Not(Box::new(Predicate::False)),
+        ]);
         assert_eq!(Cond::from_predicate(&p), Cond::True);
     }
 

@@ -11,6 +11,7 @@ mod cond;
 pub mod cql;
 pub mod esql;
 pub mod kql;
+mod lucene;
 mod regex;
 mod shape;
 pub mod spl;

@@ -78,9 +78,7 @@ pub fn check_sigma_pattern(pattern: &str, dialect: Dialect) -> Result<(), Refusa
                 'p' | 'P' if dialect == Dialect::LogScale => {
                     return refuse("a Unicode property class `\\p{…}`");
                 }
-                'h' | 'H' | 'v' | 'V' | 'e' | 'R' | 'X' | 'G' | 'K'
-                    if dialect != Dialect::Pcre =>
-                {
+                'h' | 'H' | 'v' | 'V' | 'e' | 'R' | 'X' | 'G' | 'K' if dialect != Dialect::Pcre => {
                     return refuse(&format!("the escape `\\{e}`"));
                 }
                 'Z' if dialect == Dialect::Re2 => return refuse("`\\Z`"),
@@ -103,7 +101,9 @@ pub fn check_sigma_pattern(pattern: &str, dialect: Dialect) -> Result<(), Refusa
                     );
                 }
             } else if c == '&' && next == Some('&') && dialect == Dialect::LogScale {
-                return refuse("`&&` inside a character class (class intersection in Java-style regexes)");
+                return refuse(
+                    "`&&` inside a character class (class intersection in Java-style regexes)",
+                );
             }
             i += 1;
             continue;
@@ -276,7 +276,15 @@ mod tests {
                 "{p} should be refused"
             );
         }
-        for p in ["(?=a)b", "a+?", "[a\\[b]", "^\\d{2,}$", "[]a]", "(?i)x", "\\\\1"] {
+        for p in [
+            "(?=a)b",
+            "a+?",
+            "[a\\[b]",
+            "^\\d{2,}$",
+            "[]a]",
+            "(?i)x",
+            "\\\\1",
+        ] {
             assert!(
                 check_sigma_pattern(p, Dialect::LogScale).is_ok(),
                 "{p} should be accepted"

@@ -74,7 +74,7 @@ impl Shape {
         }
         let pieces: Vec<&str> = text.split('*').collect();
         let anchored_start = start && !text.starts_with('*');
-        let anchored_end = end && !(text.ends_with('*') && !text.is_empty());
+        let anchored_end = end && (text.is_empty() || !text.ends_with('*'));
         let mut parts: Vec<String> = pieces
             .iter()
             .filter(|p| !p.is_empty())
@@ -92,7 +92,11 @@ impl Shape {
     }
 
     pub fn kind(&self) -> ShapeKind<'_> {
-        match (self.parts.as_slice(), self.anchored_start, self.anchored_end) {
+        match (
+            self.parts.as_slice(),
+            self.anchored_start,
+            self.anchored_end,
+        ) {
             ([p], true, true) => ShapeKind::Equals(p),
             ([p], _, _) if p.is_empty() => ShapeKind::Present,
             ([p], true, false) => ShapeKind::StartsWith(p),
@@ -140,7 +144,8 @@ impl Shape {
             out.push('*');
         }
         out.push_str(&self.parts.join("*"));
-        if !self.anchored_end && !(self.parts.len() == 1 && self.parts[0].is_empty()) {
+        let only_empty = self.parts.len() == 1 && self.parts[0].is_empty();
+        if !self.anchored_end && !only_empty {
             out.push('*');
         }
         out

@@ -136,14 +136,18 @@ fn bound(output: &str, op: CmpOp, v: f64) -> String {
 
 fn temporal(c: &Correlation, ordered: bool) -> Result<String, Refusal> {
     if c.rules.len() < 2 {
-        return Err(Refusal::new("a temporal correlation needs at least two rules"));
+        return Err(Refusal::new(
+            "a temporal correlation needs at least two rules",
+        ));
     }
     if let Some(cond) = &c.condition {
         let all = c.rules.len() as f64;
         let requires_all = cond.and.is_none()
-            && ((cond.op == CmpOp::Ge && cond.value == all)
-                || (cond.op == CmpOp::Eq && cond.value == all)
-                || (cond.op == CmpOp::Gt && cond.value == all - 1.0));
+            && match cond.op {
+                CmpOp::Ge | CmpOp::Eq => cond.value == all,
+                CmpOp::Gt => cond.value == all - 1.0,
+                _ => false,
+            };
         if !requires_all {
             return Err(Refusal::new(
                 "a temporal condition other than \"all rules\" has no correlate() form",
@@ -191,7 +195,12 @@ fn query_names(rules: &[(String, saker_plan::Plan)]) -> Vec<String> {
 
 /// A LogScale time span: the largest unit that divides the length.
 pub fn span(ms: i64) -> String {
-    const UNITS: [(i64, &str); 4] = [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1000, "s")];
+    const UNITS: [(i64, &str); 4] = [
+        (86_400_000, "d"),
+        (3_600_000, "h"),
+        (60_000, "m"),
+        (1000, "s"),
+    ];
     for (unit, name) in UNITS {
         if ms % unit == 0 {
             return format!("{}{name}", ms / unit);

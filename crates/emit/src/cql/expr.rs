@@ -22,11 +22,13 @@ pub fn call(c: &Call) -> Result<FnCall, Refusal> {
 fn arg(v: &ArgValue) -> Result<Arg, Refusal> {
     Ok(match v {
         ArgValue::Str(s) => Arg::Str(s.clone()),
-        ArgValue::Word(w) => Arg::Word(if syntax::is_bare_field(w) || matches!(w.as_str(), "true" | "false") {
-            w.clone()
-        } else {
-            syntax::quote(w)
-        }),
+        ArgValue::Word(w) => Arg::Word(
+            if syntax::is_bare_field(w) || matches!(w.as_str(), "true" | "false") {
+                w.clone()
+            } else {
+                syntax::quote(w)
+            },
+        ),
         ArgValue::Num(n) => Arg::Word(n.clone()),
         ArgValue::Regex { pattern, flags } => Arg::Regex {
             body: pattern.replace('/', "\\/"),

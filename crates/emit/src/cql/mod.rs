@@ -139,7 +139,8 @@ fn field_filter(field: &str, m: &Matcher, negated: bool) -> Result<Filter, Refus
 
 /// The shape of a string matcher (every string matcher has one).
 pub(crate) fn string_shape(m: &Matcher) -> Result<Shape, Refusal> {
-    Shape::of(m).ok_or_else(|| Refusal::new(format!("a {} test is not a string test", matcher_kind(m))))
+    Shape::of(m)
+        .ok_or_else(|| Refusal::new(format!("a {} test is not a string test", matcher_kind(m))))
 }
 
 /// `"text"` / `"glob*"` when case cannot matter and the text has no literal `*`, else a regex.

@@ -55,7 +55,10 @@ pub enum Arg {
     Field(String),
     Str(String),
     Word(String),
-    Regex { body: String, flags: String },
+    Regex {
+        body: String,
+        flags: String,
+    },
     Array(Vec<Arg>),
     /// An expression or nested query already printed as CQL.
     Raw(String),
@@ -93,7 +96,11 @@ fn print(f: &Filter, ctx: Ctx) -> String {
                 .map(|p| print(p, Ctx::Operand))
                 .collect::<Vec<_>>()
                 .join(" and ");
-            if ctx == Ctx::Stage { s } else { format!("({s})") }
+            if ctx == Ctx::Stage {
+                s
+            } else {
+                format!("({s})")
+            }
         }
         Filter::Or(parts) => {
             let s = parts
@@ -101,7 +108,11 @@ fn print(f: &Filter, ctx: Ctx) -> String {
                 .map(|p| print(p, Ctx::Operand))
                 .collect::<Vec<_>>()
                 .join(" or ");
-            if ctx == Ctx::Stage { s } else { format!("({s})") }
+            if ctx == Ctx::Stage {
+                s
+            } else {
+                format!("({s})")
+            }
         }
         Filter::Not(inner) => format!("not {}", print(inner, Ctx::Operand)),
         Filter::Field {
@@ -273,10 +284,7 @@ mod tests {
             ]),
             Filter::Not(Box::new(Filter::Or(vec![eq("d", Value::Star)]))),
         ]);
-        assert_eq!(
-            print_query(&f),
-            "a=\"1\" or (b=* and c=\"x\")\n| not (d=*)"
-        );
+        assert_eq!(print_query(&f), "a=\"1\" or (b=* and c=\"x\")\n| not (d=*)");
     }
 
     #[test]

@@ -65,7 +65,10 @@ fn equals_case_insensitive_is_an_anchored_regex_with_escapes() {
         r#"a=/^C:\\Win "x"\/y$/i"#
     );
     // A value without letters needs no case folding: a plain string.
-    assert_eq!(cql(field("EventID", ci(equals, "4688"))), "EventID=\"4688\"");
+    assert_eq!(
+        cql(field("EventID", ci(equals, "4688"))),
+        "EventID=\"4688\""
+    );
     assert_eq!(cql(field("a", ci(equals, ""))), "a=\"\"");
 }
 
@@ -73,15 +76,24 @@ fn equals_case_insensitive_is_an_anchored_regex_with_escapes() {
 fn equals_with_a_literal_star_cannot_be_a_glob() {
     // https://library.humio.com/data-analysis/syntax-fields.html: `*` in a value is a wildcard.
     assert_eq!(cql(field("a", equals("1*2".into(), false))), "a=/^1\\*2$/");
-    assert_eq!(cql(field("a", equals("x\"\\".into(), false))), r#"a="x\"\\""#);
+    assert_eq!(
+        cql(field("a", equals("x\"\\".into(), false))),
+        r#"a="x\"\\""#
+    );
 }
 
 #[test]
 fn contains_startswith_endswith() {
     assert_eq!(cql(field("c", ci(contains, "valueC"))), "c=/valueC/i");
     assert_eq!(cql(field("c", ci(starts, "valueA"))), "c=/^valueA/i");
-    assert_eq!(cql(field("c", ci(ends, "\\cmd.exe"))), "c=/\\\\cmd\\.exe$/i");
-    assert_eq!(cql(field("c", contains("Abc".into(), false))), "c=\"*Abc*\"");
+    assert_eq!(
+        cql(field("c", ci(ends, "\\cmd.exe"))),
+        "c=/\\\\cmd\\.exe$/i"
+    );
+    assert_eq!(
+        cql(field("c", contains("Abc".into(), false))),
+        "c=\"*Abc*\""
+    );
     assert_eq!(cql(field("c", starts("Abc".into(), false))), "c=\"Abc*\"");
     assert_eq!(cql(field("c", ends("1?".into(), true))), "c=\"*1?\"");
     // Contains "" holds for any present value.
@@ -91,7 +103,10 @@ fn contains_startswith_endswith() {
 #[test]
 fn globs_use_dot_all_for_inner_wildcards() {
     assert_eq!(cql(field("a", ci(glob, "value*A"))), "a=/^value.*A$/id");
-    assert_eq!(cql(field("a", ci(glob, "*\\test.exe"))), "a=/\\\\test\\.exe$/i");
+    assert_eq!(
+        cql(field("a", ci(glob, "*\\test.exe"))),
+        "a=/\\\\test\\.exe$/i"
+    );
     assert_eq!(cql(field("a", ci(glob, "*"))), "a=*");
     assert_eq!(cql(field("a", glob("A*b".into(), false))), "a=\"A*b\"");
 }
@@ -128,7 +143,9 @@ fn sigma_regexes_are_checked_and_flags_mapped() {
     assert_eq!(cql(field("a", re("foo.*bar\\d", ""))), "a=/foo.*bar\\d/");
     assert_eq!(cql(field("a", re("a/b", "is"))), "a=/a\\/b/id");
     assert_eq!(cql(field("a", re("(?<x>a)", ""))), "a=/(?:a)/");
-    assert!(cql(field("a", re("(?<=a)b", ""))).starts_with("REFUSED: regex `(?<=a)b` uses lookbehind"));
+    assert!(
+        cql(field("a", re("(?<=a)b", ""))).starts_with("REFUSED: regex `(?<=a)b` uses lookbehind")
+    );
     assert!(cql(field("a", re("a", "x"))).starts_with("REFUSED"));
     assert_eq!(cql(not(field("a", re("x", "")))), "not a=/x/");
 }
@@ -185,9 +202,15 @@ fn any_of_prefers_in_and_falls_back_to_one_regex() {
 
 #[test]
 fn free_text_keywords() {
-    assert_eq!(cql(Predicate::FreeText(ci(contains, "mimikatz"))), "/mimikatz/i");
+    assert_eq!(
+        cql(Predicate::FreeText(ci(contains, "mimikatz"))),
+        "/mimikatz/i"
+    );
     assert_eq!(cql(Predicate::FreeText(ci(contains, "1.2.3"))), "\"1.2.3\"");
-    assert_eq!(cql(not(Predicate::FreeText(ci(contains, "x y")))), "not /x y/i");
+    assert_eq!(
+        cql(not(Predicate::FreeText(ci(contains, "x y")))),
+        "not /x y/i"
+    );
 }
 
 #[test]
@@ -202,11 +225,17 @@ fn field_names_that_are_not_words_are_quoted() {
 fn or_inside_and_is_parenthesised() {
     let p = Predicate::And(vec![
         field("a", ci(equals, "1")),
-        Predicate::Or(vec![field("b", ci(equals, "x")), field("c", ci(equals, "y"))]),
+        Predicate::Or(vec![
+            field("b", ci(equals, "x")),
+            field("c", ci(equals, "y")),
+        ]),
     ]);
     assert_eq!(cql(p), "a=\"1\"\n| b=/^x$/i or c=/^y$/i");
     let p = Predicate::Or(vec![
-        Predicate::And(vec![field("a", ci(equals, "1")), field("b", ci(equals, "2"))]),
+        Predicate::And(vec![
+            field("a", ci(equals, "1")),
+            field("b", ci(equals, "2")),
+        ]),
         field("c", ci(equals, "3")),
     ]);
     assert_eq!(cql(p), "(a=\"1\" and b=\"2\") or c=\"3\"");
@@ -254,7 +283,8 @@ fn event_count_becomes_bucket_with_a_caveat() {
             and: None,
         }),
     };
-    let out = convert(&Plan::new(vec![saker_plan::Op::Correlate(c)])).unwrap_or_else(|r| panic!("{r}"));
+    let out =
+        convert(&Plan::new(vec![saker_plan::Op::Correlate(c)])).unwrap_or_else(|r| panic!("{r}"));
     assert_eq!(
         out.text,
         "EventID=\"4625\"\n| bucket(span=5m, field=[TargetUserName], function=count())\n| _count >= 10"
@@ -271,7 +301,8 @@ fn temporal_becomes_correlate() {
         timespan_ms: 60_000,
         condition: None,
     };
-    let out = convert(&Plan::new(vec![saker_plan::Op::Correlate(c)])).unwrap_or_else(|r| panic!("{r}"));
+    let out =
+        convert(&Plan::new(vec![saker_plan::Op::Correlate(c)])).unwrap_or_else(|r| panic!("{r}"));
     assert_eq!(
         out.text,
         "correlate(\n    rule_1: {\n        EventID=\"1\"\n    },\n    rule_2: {\n        EventID=\"2\" | host <=> rule_1.host\n    },\n    within=1m,\n    sequence=true\n)"
