@@ -1,0 +1,293 @@
+//! Line-oriented inputs (NDJSON, plain text): newline-aligned chunks and their decoding.
+
+use std::io::{self, Read};
+use std::ops::ControlFlow;
+
+use saker_event::{Event, Sym, Text};
+use sonic_rs::JsonContainerTrait;
+
+use crate::decode::Flattener;
+use crate::error::Malformed;
+use crate::format::Profile;
+use crate::{Prefilter, profile};
+
+/// Complete lines read from a stream, with the number of their first line (1-based).
+pub(crate) struct Chunk {
+    pub(crate) data: Vec<u8>,
+    pub(crate) first_line: u64,
+}
+
+/// A read error in the middle of a stream (e.g. a truncated gzip member).
+pub(crate) struct StreamError {
+    /// The complete lines read before the error.
+    pub(crate) lines_before: Option<Chunk>,
+    /// The line the error interrupted.
+    pub(crate) line: u64,
+    pub(crate) error: io::Error,
+}
+
+/// Splits a byte stream into chunks of about `target` bytes that end on a newline. A line longer
+/// than `target` makes its chunk as long as the line.
+pub(crate) struct LineChunker<R> {
+    reader: R,
+    carry: Vec<u8>,
+    next_line: u64,
+    target: usize,
+    eof: bool,
+}
+
+const READ_SIZE: usize = 256 * 1024;
+
+impl<R: Read> LineChunker<R> {
+    pub(crate) fn new(reader: R, target: usize) -> Self {
+        LineChunker {
+            reader,
+            carry: Vec::new(),
+            next_line: 1,
+            target: target.max(1),
+            eof: false,
+        }
+    }
+
+    pub(crate) fn next_chunk(&mut self) -> Result<Option<Chunk>, StreamError> {
+        if self.eof {
+            return Ok(None);
+        }
+        let mut buf = std::mem::take(&mut self.carry);
+        buf.reserve(self.target.saturating_sub(buf.len()) + READ_SIZE);
+        // Bytes before this offset are known to hold no newline worth splitting at.
+        let mut scanned = 0;
+        loop {
+            if buf.len() >= self.target
+                && let Some(pos) = memchr::memrchr(b'\n', &buf[scanned..])
+            {
+                let split = scanned + pos + 1;
+                self.carry = buf[split..].to_vec();
+                buf.truncate(split);
+                return Ok(Some(self.take(buf)));
+            }
+            if buf.len() >= self.target {
+                scanned = buf.len();
+            }
+            let len = buf.len();
+            buf.resize(len + READ_SIZE, 0);
+            match self.reader.read(&mut buf[len..]) {
+                Ok(0) => {
+                    buf.truncate(len);
+                    self.eof = true;
+                    return Ok((!buf.is_empty()).then(|| self.take(buf)));
+                }
+                Ok(n) => buf.truncate(len + n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(len),
+                Err(error) => {
+                    buf.truncate(len);
+                    self.eof = true;
+                    let complete = memchr::memrchr(b'\n', &buf).map(|p| p + 1).unwrap_or(0);
+                    buf.truncate(complete);
+                    let lines_before = (!buf.is_empty()).then(|| self.take(buf));
+                    return Err(StreamError {
+                        lines_before,
+                        line: self.next_line,
+                        error,
+                    });
+                }
+            }
+        }
+    }
+
+    fn take(&mut self, data: Vec<u8>) -> Chunk {
+        let first_line = self.next_line;
+        let mut lines = memchr::memchr_iter(b'\n', &data).count() as u64;
+        if data.last() != Some(&b'\n') {
+            lines += 1;
+        }
+        self.next_line += lines;
+        Chunk { data, first_line }
+    }
+}
+
+/// How to decode the lines of a chunk.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum LineKind {
+    Ndjson,
+    Text,
+}
+
+/// What decoding a chunk produced besides events.
+#[derive(Default, Debug)]
+pub(crate) struct LineCounts {
+    pub(crate) events: u64,
+    pub(crate) malformed: u64,
+    pub(crate) prefiltered: u64,
+}
+
+/// Decodes every line of `chunk`. Blank lines are not records. Stops early when `emit` breaks.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn decode_chunk(
+    chunk: &Chunk,
+    kind: LineKind,
+    profile: Option<Profile>,
+    prefilter: Option<&Prefilter>,
+    input: &str,
+    flattener: &mut Flattener,
+    emit: &mut dyn FnMut(Event) -> ControlFlow<()>,
+    malformed: &mut dyn FnMut(Malformed) -> ControlFlow<()>,
+) -> (LineCounts, ControlFlow<()>) {
+    let mut counts = LineCounts::default();
+    let mut line_no = chunk.first_line;
+    let mut start = 0;
+    let data = &chunk.data;
+    while start < data.len() {
+        let end = memchr::memchr(b'\n', &data[start..])
+            .map(|p| start + p)
+            .unwrap_or(data.len());
+        let mut line = &data[start..end];
+        start = end + 1;
+        let this_line = line_no;
+        line_no += 1;
+        if let Some(stripped) = line.strip_suffix(b"\r") {
+            line = stripped;
+        }
+        if line.iter().all(|b| b.is_ascii_whitespace()) {
+            continue;
+        }
+        if let Some(p) = prefilter
+            && !p(line)
+        {
+            counts.prefiltered += 1;
+            continue;
+        }
+        let decoded = match kind {
+            LineKind::Ndjson => decode_json_line(line, profile, flattener),
+            LineKind::Text => Ok(text_event(line)),
+        };
+        match decoded {
+            Ok(event) => {
+                counts.events += 1;
+                if emit(event).is_break() {
+                    return (counts, ControlFlow::Break(()));
+                }
+            }
+            Err(reason) => {
+                counts.malformed += 1;
+                let flow = malformed(Malformed {
+                    input: input.to_owned(),
+                    location: format!("line {this_line}"),
+                    reason,
+                });
+                if flow.is_break() {
+                    return (counts, ControlFlow::Break(()));
+                }
+            }
+        }
+    }
+    (counts, ControlFlow::Continue(()))
+}
+
+fn decode_json_line(
+    line: &[u8],
+    profile: Option<Profile>,
+    flattener: &mut Flattener,
+) -> Result<Event, String> {
+    let text = std::str::from_utf8(line)
+        .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1))?;
+    flattener.decode_text(text, profile)
+}
+
+/// A plain-text line: `@rawstring` only.
+pub(crate) fn text_event(line: &[u8]) -> Event {
+    let mut e = Event::with_capacity(1);
+    e.push_unchecked(Sym::rawstring(), Text::from(String::from_utf8_lossy(line)));
+    e
+}
+
+/// The profile of an NDJSON file, from its first line that decodes as a JSON object.
+pub(crate) fn detect_profile(chunk: &Chunk) -> Option<Profile> {
+    chunk
+        .data
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.iter().all(|b| b.is_ascii_whitespace()))
+        .take(16)
+        .find_map(|l| {
+            let text = std::str::from_utf8(l).ok()?;
+            let value = crate::decode::parse_json(text.trim_end()).ok()?;
+            value.as_object().map(profile::detect)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunks(data: &[u8], target: usize) -> Vec<(String, u64)> {
+        let mut c = LineChunker::new(data, target);
+        let mut out = Vec::new();
+        while let Ok(Some(ch)) = c.next_chunk() {
+            out.push((
+                String::from_utf8_lossy(&ch.data).into_owned(),
+                ch.first_line,
+            ));
+        }
+        out
+    }
+
+    fn check_chunking(data: &str, target: usize) {
+        let got = chunks(data.as_bytes(), target);
+        let joined: String = got.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(joined, data);
+        let mut line = 1;
+        for (i, (text, first)) in got.iter().enumerate() {
+            assert_eq!(*first, line);
+            line += text.matches('\n').count() as u64;
+            if i + 1 < got.len() {
+                assert!(text.ends_with('\n'));
+            }
+        }
+    }
+
+    #[test]
+    fn chunks_end_on_newlines_and_number_lines() {
+        let lines: String = (0..200_000).map(|i| format!("line {i}\n")).collect();
+        check_chunking(&lines, 100_000);
+        check_chunking("aa\nbb\ncc\ndd", 4);
+        assert_eq!(chunks(b"aa\nbb", 1 << 20), vec![("aa\nbb".to_owned(), 1)]);
+    }
+
+    #[test]
+    fn a_line_longer_than_the_target_is_kept_whole() {
+        let long = "x".repeat(1_000_000);
+        let data = format!("a\n{long}\nb\n");
+        check_chunking(&data, 10);
+        let got = chunks(data.as_bytes(), 10);
+        assert!(
+            got.iter()
+                .any(|(s, first)| *first == 2 && s.starts_with(&format!("{long}\n")))
+        );
+    }
+
+    struct FailAfter<'a>(&'a [u8]);
+    impl Read for FailAfter<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "truncated"));
+            }
+            let n = buf.len().min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_stream_error_keeps_complete_lines_and_names_the_line() {
+        let mut c = LineChunker::new(FailAfter(b"one\ntwo\nthr"), 1 << 20);
+        match c.next_chunk() {
+            Err(e) => {
+                assert_eq!(e.line, 3);
+                assert_eq!(e.lines_before.map(|c| c.data), Some(b"one\ntwo\n".to_vec()));
+            }
+            Ok(_) => panic!("expected a stream error"),
+        }
+        assert!(matches!(c.next_chunk(), Ok(None)));
+    }
+}
