@@ -242,7 +242,11 @@ mod tests {
     fn duplicate_keys_are_errors() {
         let text = "detection:\n  sel:\n    a: 1\n  sel:\n    b: 2\n";
         let err = parse_documents(text).unwrap_err();
-        assert!(err.message.to_lowercase().contains("duplicate"), "{}", err.message);
+        assert!(
+            err.message.to_lowercase().contains("duplicate"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
@@ -257,6 +261,9 @@ mod tests {
     #[test]
     fn float_text_is_kept() {
         let docs = parse_documents("v: 1.10\n").unwrap();
-        assert_eq!(docs[0].get("v").unwrap().value, Value::Number("1.10".into()));
+        assert_eq!(
+            docs[0].get("v").unwrap().value,
+            Value::Number("1.10".into())
+        );
     }
 }
