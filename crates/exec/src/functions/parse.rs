@@ -1,0 +1,174 @@
+//! Parsers and event sources: `kvParse`, `parseJson`, `createEvents`.
+
+use saker_event::{Event, Sym};
+use saker_plan::ArgValue;
+
+use super::{agg, map};
+use crate::args::Args;
+use crate::compile::Compiler;
+use crate::error::Result;
+use crate::pipeline::{AggState, StageSpec};
+
+pub(super) fn stage(_c: &Compiler, a: &Args, name: &str) -> Result<Option<StageSpec>> {
+    Ok(Some(match name {
+        "kvparse" => {
+            let field = super::in_field(a, "@rawstring");
+            let over = a.bool_or("override", false)?;
+            let prefix = a
+                .text("prefix")
+                .or_else(|| a.text("as"))
+                .unwrap_or_default();
+            let sep = a.text_or("separator", "=");
+            let exclude_empty = a.bool_or("excludeEmpty", false)?;
+            map(move |e| {
+                let Some(v) = e.get(field) else { return };
+                let pairs = kv_pairs(v, &sep);
+                for (k, val) in pairs {
+                    if exclude_empty && val.is_empty() {
+                        continue;
+                    }
+                    let sym = Sym::new(&format!("{prefix}{k}"));
+                    if over || !e.contains(sym) {
+                        e.set(sym, val);
+                    }
+                }
+            })
+        }
+        "parsejson" => {
+            let field = super::in_field(a, "@rawstring");
+            let prefix = a.text_or("prefix", "");
+            let exclude_empty = a.bool_or("excludeEmpty", false)?;
+            let handle_null = a.text_or("handleNull", "keep").to_ascii_lowercase();
+            map(move |e| {
+                let Some(v) = e.get(field) else { return };
+                let Ok(json) = serde_json::from_str::<serde_json::Value>(v.trim()) else {
+                    return;
+                };
+                let mut out = Vec::new();
+                flatten(&json, prefix.trim_end_matches('.').to_owned(), &mut out);
+                for (k, v) in out {
+                    let v = match v {
+                        None if handle_null == "discard" => continue,
+                        None if handle_null == "empty" => String::new(),
+                        None => "null".to_owned(),
+                        Some(v) => v,
+                    };
+                    if exclude_empty && v.is_empty() {
+                        continue;
+                    }
+                    e.set(Sym::new(&k), v);
+                }
+            })
+        }
+        "createevents" => {
+            let raws: Vec<String> = match a.raw("rawstring") {
+                Some(ArgValue::Array(items)) => items.iter().filter_map(|v| a.scalar(v)).collect(),
+                Some(v) => a.scalar(v).into_iter().collect(),
+                None => return Err(a.err("missing events")),
+            };
+            StageSpec::Agg(agg(move || Emit {
+                rows: raws
+                    .iter()
+                    .map(|r| {
+                        let mut e = Event::new();
+                        e.set(Sym::rawstring(), r.as_str());
+                        e
+                    })
+                    .collect(),
+            }))
+        }
+        _ => return Ok(None),
+    }))
+}
+
+/// An aggregate that ignores its input and emits fixed rows (`createEvents`, `readFile`).
+pub(super) struct Emit {
+    pub rows: Vec<Event>,
+}
+
+impl AggState for Emit {
+    fn add(&mut self, _e: &Event) {}
+    fn finish(&mut self, out: &mut Vec<Event>) {
+        out.append(&mut self.rows);
+    }
+}
+
+/// `key=value` pairs; values may be quoted with `"` or `'`.
+fn kv_pairs(s: &str, sep: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(at) = rest.find(sep) {
+        let before = &rest[..at];
+        let key: String = before
+            .chars()
+            .rev()
+            .take_while(|c| c.is_alphanumeric() || "_.-@#[]".contains(*c))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let after = &rest[at + sep.len()..];
+        let (value, consumed) =
+            if let Some(q) = after.chars().next().filter(|c| *c == '"' || *c == '\'') {
+                let body = &after[1..];
+                match body.find(q) {
+                    Some(end) => (body[..end].to_owned(), end + 2),
+                    None => (body.to_owned(), after.len()),
+                }
+            } else {
+                let end = after
+                    .find(|c: char| c.is_whitespace() || c == ',' || c == ';')
+                    .unwrap_or(after.len());
+                (after[..end].to_owned(), end)
+            };
+        if !key.is_empty() {
+            out.push((key, value));
+        }
+        rest = &after[consumed.min(after.len())..];
+    }
+    out
+}
+
+/// Flattens JSON into `a.b`, `a[0]` names; `None` for JSON null.
+pub(crate) fn flatten(
+    v: &serde_json::Value,
+    prefix: String,
+    out: &mut Vec<(String, Option<String>)>,
+) {
+    use serde_json::Value as J;
+    match v {
+        J::Object(m) => {
+            for (k, x) in m {
+                flatten(x, saker_event::path::join_key(&prefix, k), out);
+            }
+        }
+        J::Array(items) => {
+            for (i, x) in items.iter().enumerate() {
+                flatten(x, saker_event::path::join_index(&prefix, i), out);
+            }
+        }
+        J::Null => out.push((prefix, None)),
+        J::String(s) => out.push((prefix, Some(s.clone()))),
+        J::Bool(b) => out.push((prefix, Some(b.to_string()))),
+        J::Number(n) => out.push((prefix, Some(n.to_string()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_values() {
+        let kv = kv_pairs("a=1 b=\"x y\" c=, d='q'", "=");
+        assert_eq!(
+            kv,
+            vec![
+                ("a".into(), "1".into()),
+                ("b".into(), "x y".into()),
+                ("c".into(), "".into()),
+                ("d".into(), "q".into())
+            ]
+        );
+    }
+}

@@ -1,0 +1,35 @@
+//! What a run needs from outside the query: parameters, lookup files, the clock and the interval.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Values of `?name` parameters the front-end left unsubstituted.
+    pub params: BTreeMap<String, String>,
+    /// Where `match()`/`readFile()` find lookup files.
+    pub files_dir: PathBuf,
+    /// Lookup tables given inline (name → rows), consulted before `files_dir`.
+    pub tables: BTreeMap<String, Vec<Vec<(String, String)>>>,
+    /// "Now" in ms since the epoch (`now()`).
+    pub now_ms: i64,
+    /// The search interval (`start()`, `end()`, `bucket`/`timeChart` spans).
+    pub start_ms: Option<i64>,
+    pub end_ms: Option<i64>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            params: BTreeMap::new(),
+            files_dir: PathBuf::from("."),
+            tables: BTreeMap::new(),
+            now_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0),
+            start_ms: None,
+            end_ms: None,
+        }
+    }
+}
