@@ -83,7 +83,12 @@ impl<'a> Args<'a> {
 
     /// A list of field names (or values): `x`, `"x"`, `[a, b]`.
     pub fn list(&self, name: &str) -> Vec<String> {
-        match self.raw(name) {
+        let v = match name {
+            "field" => self.raw("field").or_else(|| self.raw("fields")),
+            "fields" => self.raw("fields").or_else(|| self.raw("field")),
+            _ => self.raw(name),
+        };
+        match v {
             None => Vec::new(),
             Some(ArgValue::Array(items)) => items.iter().filter_map(|v| self.scalar(v)).collect(),
             Some(v) => self.scalar(v).into_iter().collect(),

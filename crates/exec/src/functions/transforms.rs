@@ -252,7 +252,7 @@ pub(super) fn stage(c: &Compiler, a: &Args, name: &str) -> Result<Option<StageSp
             let s = arg_expr(c, a, "string")?.ok_or_else(|| a.err("missing `string`"))?;
             let begin = arg_expr(c, a, "begin")?;
             let end = arg_expr(c, a, "end")?;
-            let out = out_field(a, "_substring");
+            let out = out_field(a, "_string");
             map(move |e| {
                 let Some(s) = s.eval(e) else { return };
                 let chars: Vec<char> = s.into_text().chars().collect();
@@ -712,10 +712,9 @@ fn url_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
                 out.push(b as char)
             }
-            b' ' => out.push('+'),
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -764,7 +763,7 @@ mod tests {
     #[test]
     fn url_round_trip() {
         assert_eq!(url_decode("a%20b+c%2Fd%zz"), "a b c/d%zz");
-        assert_eq!(url_encode("a b/c"), "a+b%2Fc");
+        assert_eq!(url_encode("a b/c"), "a%20b%2Fc");
     }
 
     #[test]
