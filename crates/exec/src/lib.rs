@@ -11,6 +11,7 @@
 pub mod args;
 pub mod compile;
 pub mod error;
+pub mod execute;
 pub mod expr;
 pub mod functions;
 pub mod matcher;
@@ -28,6 +29,7 @@ use saker_event::Event;
 use saker_plan::Plan;
 
 pub use error::ExecError;
+pub use execute::execute;
 pub use options::Options;
 pub use predicate::{CompiledPredicate, EventFilter, FilterCompiler};
 pub use prefilter::Prefilter;

@@ -1,0 +1,67 @@
+//! Running a [`Query`] over inputs read by `saker-io`: one pass, the raw-line prefilter before
+//! decoding, the leading streaming stages on all cores, the rest in input order.
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use saker_event::Event;
+use saker_io::{Input, IoError, Malformed, ReadOptions, ReadStats};
+
+use crate::Query;
+use crate::pipeline::Out;
+
+/// Reads `inputs`, runs `query` and hands each output row to `on_row` (streaming queries emit as
+/// they go, in input order; aggregates at the end). `on_row` returning `Break` stops the run.
+pub fn execute(
+    query: &Query,
+    inputs: &[Input],
+    read: &ReadOptions,
+    mut on_row: impl FnMut(Event) -> ControlFlow<()>,
+    on_malformed: impl FnMut(Malformed) + Send,
+) -> Result<ReadStats, IoError> {
+    let mut opts = read.clone();
+    if let Some(pf) = query.prefilter().cloned() {
+        let pf = Arc::new(pf);
+        opts.prefilter = Some(Arc::new(move |line: &[u8]| pf.may_match(line)));
+    }
+    let mut run = query.start();
+    let mut out = Vec::new();
+    let mut stopped = false;
+    let stats = saker_io::par_map_batches_until(
+        inputs,
+        &opts,
+        |batch: Vec<Event>| {
+            let mut kept = Vec::new();
+            for e in batch {
+                match query.run_prefix(e) {
+                    Out::Drop => {}
+                    Out::One(e) => kept.push(e),
+                    Out::Many(v) => kept.extend(v),
+                }
+            }
+            kept
+        },
+        |kept| {
+            for e in kept {
+                run.push_prefixed(e, &mut out);
+            }
+            for row in out.drain(..) {
+                if on_row(row).is_break() {
+                    stopped = true;
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
+        },
+        on_malformed,
+    )?;
+    if !stopped {
+        run.finish(&mut out);
+        for row in out.drain(..) {
+            if on_row(row).is_break() {
+                break;
+            }
+        }
+    }
+    Ok(stats)
+}
