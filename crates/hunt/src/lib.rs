@@ -1,1 +1,357 @@
-//! Placeholder
+//! Many Sigma rules over one pass of the events.
+//!
+//! The architecture runs one plan per query through `exec`; Sigma hunting deliberately deviates
+//! from "exec runs many plans" and has this crate of its own, because thousands of rules over one
+//! stream need two things a set of independent plans cannot give:
+//!
+//! * **rule routing**: each rule variant is indexed by its log source route (for Windows event
+//!   logs `Channel` + `EventID`, for Falcon `#event_simpleName`), so an event is offered only the
+//!   rules that can apply to it; inside a route bucket one Aho-Corasick automaton per field
+//!   (ASCII case-insensitive) finds every rule literal at once ([`prefilter`]), and only rules
+//!   whose required literals occur are evaluated. Evaluation itself uses `exec`'s
+//!   [`CompiledPredicate`], so matching semantics are the engine's;
+//! * **correlation state** across rules and events ([`correlate`]), bounded and evicted by time.
+//!
+//! [`Hunt::scan`] is `&self` and thread-safe: callers evaluate batches on many threads.
+
+pub mod correlate;
+pub mod prefilter;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use saker_event::{Event, Sym};
+use saker_exec::predicate::{EventFilter, FilterCompiler};
+use saker_exec::{CompiledPredicate, ExecError};
+use saker_plan::{BinaryOp, Expr, Predicate};
+use saker_sigma::{CompiledRule, CorrelationInput, Level, RuleSet};
+
+pub use correlate::{CorrelationHit, Observation};
+use prefilter::{BucketPrefilter, Requirement};
+
+/// What the output needs to know about a rule.
+#[derive(Clone, Debug)]
+pub struct RuleInfo {
+    pub id: String,
+    pub title: String,
+    pub level: Option<Level>,
+    pub tags: Vec<String>,
+    /// Whether its matches are reported (not for rules only feeding a correlation, nor for
+    /// rules the caller disabled).
+    pub report: bool,
+}
+
+/// One rule matching one event.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    pub rule: u32,
+    pub ts: Option<i64>,
+    pub event: Event,
+}
+
+/// What one batch of events produced.
+#[derive(Default, Debug)]
+pub struct BatchResult {
+    pub hits: Vec<Hit>,
+    pub observations: Vec<Observation>,
+    pub events: u64,
+}
+
+/// A rule variant placed in a bucket.
+struct Slot {
+    rule: u32,
+    predicate: CompiledPredicate,
+}
+
+struct Bucket {
+    slots: Vec<Slot>,
+    prefilter: BucketPrefilter,
+}
+
+/// Route buckets of one list of routing fields (e.g. `[Channel, EventID]`).
+struct RouteIndex {
+    fields: Vec<Sym>,
+    buckets: HashMap<String, usize>,
+}
+
+/// A bucket being assembled: its routing fields and its slots with their literal requirements.
+type PendingBucket = (Vec<String>, Vec<(Slot, Requirement)>);
+
+/// Rules that could not be compiled for evaluation (rule index, reason).
+pub type CompileErrors = Vec<(usize, String)>;
+
+pub struct Hunt {
+    pub rules: Vec<RuleInfo>,
+    indexes: Vec<RouteIndex>,
+    buckets: Vec<Bucket>,
+    /// Variants without a route: offered every event.
+    unrouted: Option<usize>,
+    /// Per rule: the correlation inputs it feeds.
+    feeds: Vec<correlate::Feeds>,
+    set_correlations: Vec<saker_sigma::CompiledCorrelation>,
+}
+
+/// `field|fieldref: other` lowers to an equality of two fields.
+struct FieldEquals {
+    a: Sym,
+    b: Sym,
+}
+
+impl EventFilter for FieldEquals {
+    fn matches(&self, event: &Event) -> bool {
+        match (event.get(self.a), event.get(self.b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => false,
+        }
+    }
+}
+
+struct SigmaFilters;
+
+impl FilterCompiler for SigmaFilters {
+    fn compile_filter(&self, p: &Predicate) -> Result<Arc<dyn EventFilter>, ExecError> {
+        if let Predicate::Expr(Expr::Binary(BinaryOp::Eq, a, b)) = p
+            && let (Expr::Field(a), Expr::Field(b)) = (a.as_ref(), b.as_ref())
+        {
+            return Ok(Arc::new(FieldEquals {
+                a: Sym::new(a),
+                b: Sym::new(b),
+            }));
+        }
+        Err(ExecError::Unsupported(format!(
+            "predicate {p:?} in a Sigma rule"
+        )))
+    }
+}
+
+/// Compiles a Sigma predicate for evaluation.
+pub fn compile_predicate(p: &Predicate) -> Result<CompiledPredicate, ExecError> {
+    CompiledPredicate::compile_with(p, &SigmaFilters)
+}
+
+fn route_key(values: &[&str]) -> String {
+    let mut key = String::new();
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            key.push('\u{1f}');
+        }
+        key.extend(v.trim().chars().flat_map(char::to_lowercase));
+    }
+    key
+}
+
+impl Hunt {
+    /// Builds the engine. `enabled` says which rules report matches; disabled rules are not
+    /// evaluated unless a correlation needs them. Rules whose predicate cannot be compiled are
+    /// returned with the reason (and not evaluated).
+    pub fn new(set: &RuleSet, enabled: &dyn Fn(&CompiledRule) -> bool) -> (Hunt, CompileErrors) {
+        let mut feeds: Vec<correlate::Feeds> = vec![Vec::new(); set.rules.len()];
+        for (ci, c) in set.correlations.iter().enumerate() {
+            for (input, inp) in c.inputs.iter().enumerate() {
+                if let CorrelationInput::Rule(r) = inp
+                    && let Some(f) = feeds.get_mut(*r)
+                {
+                    f.push((ci as u32, input as u32));
+                }
+            }
+        }
+        let mut errors = Vec::new();
+        let mut rules = Vec::with_capacity(set.rules.len());
+        // (field list, key) → slots and their requirements.
+        let mut pending: Vec<PendingBucket> = Vec::new();
+        let mut bucket_of: HashMap<(Vec<String>, String), usize> = HashMap::new();
+        let mut unrouted: Vec<(Slot, Requirement)> = Vec::new();
+        for (ri, r) in set.rules.iter().enumerate() {
+            let on = enabled(r);
+            rules.push(RuleInfo {
+                id: r.meta.key().to_owned(),
+                title: r.meta.title.clone(),
+                level: r.meta.level,
+                tags: r.meta.tags.clone(),
+                report: on && r.generate,
+            });
+            if !on && feeds[ri].is_empty() {
+                continue;
+            }
+            for v in &r.variants {
+                let predicate = match compile_predicate(&v.predicate) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        errors.push((ri, e.to_string()));
+                        break;
+                    }
+                };
+                let req = prefilter::requirement(&v.predicate);
+                let Some(route) = &v.route else {
+                    unrouted.push((
+                        Slot {
+                            rule: ri as u32,
+                            predicate,
+                        },
+                        req,
+                    ));
+                    continue;
+                };
+                let fields: Vec<String> = route.selectors.iter().map(|(f, _)| f.clone()).collect();
+                // Every combination of selector values is a key.
+                let mut keys: Vec<Vec<&str>> = vec![Vec::new()];
+                for (_, values) in &route.selectors {
+                    keys = keys
+                        .iter()
+                        .flat_map(|k| {
+                            values.iter().map(move |v| {
+                                let mut k = k.clone();
+                                k.push(v.as_str());
+                                k
+                            })
+                        })
+                        .collect();
+                }
+                for k in keys {
+                    let key = route_key(&k);
+                    let idx = *bucket_of.entry((fields.clone(), key)).or_insert_with(|| {
+                        pending.push((fields.clone(), Vec::new()));
+                        pending.len() - 1
+                    });
+                    pending[idx].1.push((
+                        Slot {
+                            rule: ri as u32,
+                            predicate: predicate.clone(),
+                        },
+                        req.clone(),
+                    ));
+                }
+            }
+        }
+        let mut buckets = Vec::with_capacity(pending.len() + 1);
+        let make_bucket = |slots: Vec<(Slot, Requirement)>| {
+            let reqs: Vec<Requirement> = slots.iter().map(|(_, r)| r.clone()).collect();
+            Bucket {
+                prefilter: BucketPrefilter::build(&reqs),
+                slots: slots.into_iter().map(|(s, _)| s).collect(),
+            }
+        };
+        let mut index_of: HashMap<Vec<String>, usize> = HashMap::new();
+        let mut indexes: Vec<RouteIndex> = Vec::new();
+        let mut keyed: Vec<((Vec<String>, String), usize)> = bucket_of.into_iter().collect();
+        keyed.sort_by_key(|(_, i)| *i);
+        let mut pending: Vec<Option<PendingBucket>> = pending.into_iter().map(Some).collect();
+        for ((fields, key), i) in keyed {
+            let Some((_, slots)) = pending.get_mut(i).and_then(Option::take) else {
+                continue;
+            };
+            let bucket = buckets.len();
+            buckets.push(make_bucket(slots));
+            let ix = *index_of.entry(fields.clone()).or_insert_with(|| {
+                indexes.push(RouteIndex {
+                    fields: fields.iter().map(|f| Sym::new(f)).collect(),
+                    buckets: HashMap::new(),
+                });
+                indexes.len() - 1
+            });
+            indexes[ix].buckets.insert(key, bucket);
+        }
+        let unrouted = (!unrouted.is_empty()).then(|| {
+            buckets.push(make_bucket(unrouted));
+            buckets.len() - 1
+        });
+        (
+            Hunt {
+                rules,
+                indexes,
+                buckets,
+                unrouted,
+                feeds,
+                set_correlations: set.correlations.clone(),
+            },
+            errors,
+        )
+    }
+
+    /// Number of route buckets (for diagnostics and tests).
+    pub fn bucket_count(&self) -> usize {
+        self.buckets.len()
+    }
+
+    /// Evaluates every applicable rule on each event of a batch.
+    pub fn scan(&self, events: &[Event]) -> BatchResult {
+        let mut out = BatchResult {
+            events: events.len() as u64,
+            ..BatchResult::default()
+        };
+        let mut candidates = Vec::new();
+        let mut matched: Vec<u32> = Vec::new();
+        let mut values: Vec<&str> = Vec::new();
+        for event in events {
+            matched.clear();
+            for ix in &self.indexes {
+                values.clear();
+                for f in &ix.fields {
+                    match event.get(*f) {
+                        Some(v) => values.push(v),
+                        None => break,
+                    }
+                }
+                if values.len() != ix.fields.len() {
+                    continue;
+                }
+                if let Some(&b) = ix.buckets.get(&route_key(&values)) {
+                    self.scan_bucket(b, event, &mut candidates, &mut matched);
+                }
+            }
+            if let Some(b) = self.unrouted {
+                self.scan_bucket(b, event, &mut candidates, &mut matched);
+            }
+            if matched.is_empty() {
+                continue;
+            }
+            let ts = event.timestamp();
+            for &r in &matched {
+                let ri = r as usize;
+                if self.rules[ri].report {
+                    out.hits.push(Hit {
+                        rule: r,
+                        ts,
+                        event: event.clone(),
+                    });
+                }
+                for &(ci, input) in &self.feeds[ri] {
+                    let c = &self.set_correlations[ci as usize];
+                    out.observations.push(Observation {
+                        correlation: ci,
+                        input,
+                        ts: ts.unwrap_or(0),
+                        group: correlate::group_key(c, input as usize, event),
+                        value: correlate::value_of(c, input as usize, event),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    fn scan_bucket(
+        &self,
+        b: usize,
+        event: &Event,
+        candidates: &mut Vec<bool>,
+        matched: &mut Vec<u32>,
+    ) {
+        let bucket = &self.buckets[b];
+        bucket.prefilter.candidates(event, candidates);
+        for (slot, &cand) in bucket.slots.iter().zip(candidates.iter()) {
+            if cand && !matched.contains(&slot.rule) && slot.predicate.matches(event) {
+                matched.push(slot.rule);
+            }
+        }
+    }
+
+    /// Runs the correlations over every observation of the run.
+    pub fn correlate(&self, observations: Vec<Observation>) -> Vec<CorrelationHit> {
+        correlate::run(&self.set_correlations, observations)
+    }
+
+    pub fn correlations(&self) -> &[saker_sigma::CompiledCorrelation] {
+        &self.set_correlations
+    }
+}

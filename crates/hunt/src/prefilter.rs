@@ -1,0 +1,218 @@
+//! Literal prefilter shared by the rules of one route bucket: for each rule variant, a set of
+//! (field, literal) pairs at least one of which must occur (ASCII case-insensitively) in that
+//! field for the variant to match; one Aho-Corasick automaton per field finds them all at once.
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use saker_event::{Event, Sym};
+use saker_plan::{Matcher, Predicate};
+
+/// Literals shorter than this are too common to narrow anything down.
+const MIN_USEFUL_LEN: usize = 3;
+
+/// A necessary condition: at least one `(field, literal)` occurs. `None` means "no literal
+/// requirement could be derived" (the variant is always evaluated).
+pub type Requirement = Option<Vec<(String, String)>>;
+
+/// What a predicate needs to be true, as literals.
+pub fn requirement(p: &Predicate) -> Requirement {
+    match p {
+        Predicate::Field { field, matcher } => matcher_literals(matcher)
+            .map(|lits| lits.into_iter().map(|l| (field.clone(), l)).collect()),
+        Predicate::Or(ps) => {
+            let mut all = Vec::new();
+            for p in ps {
+                all.extend(requirement(p)?);
+            }
+            Some(all)
+        }
+        Predicate::And(ps) => ps
+            .iter()
+            .filter_map(requirement)
+            .max_by_key(|req| strength(req)),
+        Predicate::False => Some(Vec::new()),
+        _ => None,
+    }
+}
+
+/// Shortest literal length (longer is more selective), then fewer alternatives.
+fn strength(req: &[(String, String)]) -> (usize, std::cmp::Reverse<usize>) {
+    let min = req.iter().map(|(_, l)| l.len()).min().unwrap_or(usize::MAX);
+    (min, std::cmp::Reverse(req.len()))
+}
+
+fn matcher_literals(m: &Matcher) -> Option<Vec<String>> {
+    let lit = |v: &str| usable(v).then(|| v.to_ascii_lowercase());
+    match m {
+        Matcher::Equals { value, .. }
+        | Matcher::Contains { value, .. }
+        | Matcher::StartsWith { value, .. }
+        | Matcher::EndsWith { value, .. } => Some(vec![lit(value)?]),
+        Matcher::Glob { pattern, .. } => Some(vec![lit(longest_piece(pattern))?]),
+        Matcher::AnyOf { values, glob, .. } => values
+            .iter()
+            .map(|v| lit(if *glob { longest_piece(v) } else { v }))
+            .collect(),
+        _ => None,
+    }
+}
+
+fn longest_piece(glob: &str) -> &str {
+    glob.split('*').max_by_key(|p| p.len()).unwrap_or("")
+}
+
+/// ASCII only (the automaton folds ASCII case only) and long enough to be worth it.
+fn usable(v: &str) -> bool {
+    v.len() >= MIN_USEFUL_LEN && v.is_ascii()
+}
+
+/// The automata of one bucket.
+pub struct BucketPrefilter {
+    fields: Vec<FieldAutomaton>,
+    /// Slots (indexes into the bucket's variant list) that are always evaluated.
+    pub always: Vec<usize>,
+    slots: usize,
+}
+
+struct FieldAutomaton {
+    field: Sym,
+    ac: AhoCorasick,
+    /// Pattern id → slots it unlocks.
+    targets: Vec<Vec<u32>>,
+}
+
+impl BucketPrefilter {
+    pub fn build(requirements: &[Requirement]) -> Self {
+        let mut always = Vec::new();
+        let mut per_field: HashMap<String, HashMap<String, Vec<u32>>> = HashMap::new();
+        for (slot, req) in requirements.iter().enumerate() {
+            match req {
+                None => always.push(slot),
+                Some(pairs) => {
+                    for (field, lit) in pairs {
+                        let targets = per_field
+                            .entry(field.clone())
+                            .or_default()
+                            .entry(lit.clone())
+                            .or_default();
+                        if targets.last() != Some(&(slot as u32)) {
+                            targets.push(slot as u32);
+                        }
+                    }
+                }
+            }
+        }
+        let mut fields = Vec::new();
+        let mut names: Vec<_> = per_field.into_iter().collect();
+        names.sort_by(|a, b| a.0.cmp(&b.0));
+        for (field, lits) in names {
+            let mut lits: Vec<(String, Vec<u32>)> = lits.into_iter().collect();
+            lits.sort();
+            let built = AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
+                .match_kind(MatchKind::Standard)
+                .build(lits.iter().map(|(l, _)| l.as_bytes()));
+            match built {
+                Ok(ac) => fields.push(FieldAutomaton {
+                    field: Sym::new(&field),
+                    ac,
+                    targets: lits.into_iter().map(|(_, t)| t).collect(),
+                }),
+                // Could not build (size limits): every slot using this field is evaluated.
+                Err(_) => {
+                    for (_, t) in lits {
+                        always.extend(t.into_iter().map(|s| s as usize));
+                    }
+                }
+            }
+        }
+        always.sort_unstable();
+        always.dedup();
+        BucketPrefilter {
+            fields,
+            always,
+            slots: requirements.len(),
+        }
+    }
+
+    /// Marks in `candidates` (one flag per slot) the slots whose literals occur in `event`.
+    pub fn candidates(&self, event: &Event, candidates: &mut Vec<bool>) {
+        candidates.clear();
+        candidates.resize(self.slots, false);
+        for &s in &self.always {
+            candidates[s] = true;
+        }
+        for fa in &self.fields {
+            let Some(value) = event.get(fa.field) else {
+                continue;
+            };
+            for m in fa.ac.find_overlapping_iter(value.as_bytes()) {
+                if let Some(targets) = fa.targets.get(m.pattern().as_usize()) {
+                    for &t in targets {
+                        if let Some(c) = candidates.get_mut(t as usize) {
+                            *c = true;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contains(f: &str, v: &str) -> Predicate {
+        Predicate::field(
+            f,
+            Matcher::Contains {
+                value: v.into(),
+                case_insensitive: true,
+            },
+        )
+    }
+
+    #[test]
+    fn and_picks_the_most_selective_branch_or_needs_all() {
+        let p = Predicate::And(vec![
+            contains("Image", "cmd"),
+            Predicate::Or(vec![
+                contains("CommandLine", "whoami"),
+                contains("CommandLine", "net user"),
+            ]),
+        ]);
+        let req = requirement(&p).unwrap();
+        assert_eq!(req.len(), 2);
+        assert!(req.iter().all(|(f, _)| f == "CommandLine"));
+        // An OR with an unconstrained branch constrains nothing.
+        let p = Predicate::Or(vec![
+            contains("a", "xyz"),
+            Predicate::field("b", Matcher::Exists),
+        ]);
+        assert_eq!(requirement(&p), None);
+        // Negations give no requirement.
+        assert_eq!(requirement(&contains("a", "xyz").negate()), None);
+        // Short or non-ASCII literals give none either.
+        assert_eq!(requirement(&contains("a", "x")), None);
+        assert_eq!(requirement(&contains("a", "été")), None);
+    }
+
+    #[test]
+    fn automaton_marks_candidates_case_insensitively() {
+        let reqs = vec![
+            Some(vec![("CommandLine".to_owned(), "whoami".to_owned())]),
+            Some(vec![("CommandLine".to_owned(), "mimikatz".to_owned())]),
+            None,
+        ];
+        let pf = BucketPrefilter::build(&reqs);
+        let e: Event = [("CommandLine", "C:\\x\\WHOAMI.exe /all")]
+            .into_iter()
+            .collect();
+        let mut c = Vec::new();
+        pf.candidates(&e, &mut c);
+        assert_eq!(c, vec![true, false, true]);
+    }
+}
