@@ -188,3 +188,49 @@ impl Caveats {
         self.0
     }
 }
+
+/// The field names a plan's tests read (filters, correlation inputs and group-by fields), sorted.
+pub fn fields(plan: &Plan) -> Vec<String> {
+    let mut out = std::collections::BTreeSet::new();
+    collect_fields(plan, &mut out);
+    out.into_iter().collect()
+}
+
+fn collect_fields(plan: &Plan, out: &mut std::collections::BTreeSet<String>) {
+    use saker_plan::{Expr, Op};
+    fn expr_fields(e: &Expr, out: &mut std::collections::BTreeSet<String>) {
+        match e {
+            Expr::Field(f) => {
+                out.insert(f.clone());
+            }
+            Expr::Unary(_, a) => expr_fields(a, out),
+            Expr::Binary(_, a, b) => {
+                expr_fields(a, out);
+                expr_fields(b, out);
+            }
+            _ => {}
+        }
+    }
+    for op in &plan.ops {
+        match op {
+            Op::Filter(p) => {
+                for (test, _) in Cond::from_predicate(p).tests() {
+                    match test {
+                        Test::Field { field, .. } => {
+                            out.insert(field.clone());
+                        }
+                        Test::Expr(e) => expr_fields(e, out),
+                        Test::FreeText(_) | Test::Call(_) => {}
+                    }
+                }
+            }
+            Op::Correlate(c) => {
+                for (_, p) in &c.rules {
+                    collect_fields(p, out);
+                }
+                out.extend(c.group_by.iter().cloned());
+            }
+            _ => {}
+        }
+    }
+}
