@@ -37,7 +37,7 @@ fn corpus_parses() {
                 "{name}:{line}:{col}: {} {}{}",
                 first.code,
                 first.message,
-                if suspects.contains(name) {
+                if suspects.contains(name) || KNOWN_INVALID.iter().any(|(k, _)| k == name) {
                     " (SUSPECT)"
                 } else {
                     ""
