@@ -25,18 +25,27 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if packs.is_empty() {
         anyhow::bail!(
             "no detection pack (a folder with detection.yml) under {}",
-            paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     let mut results: Vec<TestResult> = Vec::new();
     for dir in &packs {
-        let pack = load_pack(dir).with_context(|| format!("loading the pack in {}", dir.display()))?;
+        let pack =
+            load_pack(dir).with_context(|| format!("loading the pack in {}", dir.display()))?;
         let engine = SakerEngine {
             files_dir: Some(dir.clone()),
         };
         let pack_results = run_pack(&pack, &engine);
         for r in &pack_results {
-            println!("test {} ... {}", r.name, if r.passed() { "ok" } else { "FAILED" });
+            println!(
+                "test {} ... {}",
+                r.name,
+                if r.passed() { "ok" } else { "FAILED" }
+            );
         }
         results.extend(pack_results);
     }
@@ -56,15 +65,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!();
     }
     if let Some(path) = &args.junit {
-        std::fs::write(path, junit_xml(&results)).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(path, junit_xml(&results))
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     let (passed, failed) = saker_detect::summary(&results);
     println!("{passed} passed, {failed} failed");
-    Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn print_failure(f: &Failure) {
-    let target = if f.target.is_empty() { "test" } else { &f.target };
+    let target = if f.target.is_empty() {
+        "test"
+    } else {
+        &f.target
+    };
     println!("  {target}: {}", f.message);
     if let Some(rows) = &f.expected {
         println!("    expected rows:");
