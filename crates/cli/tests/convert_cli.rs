@@ -1,0 +1,252 @@
+//! `saker convert`: output, refusals, `--report`, `--verify`, and the acceptance runs over the
+//! SigmaHQ regression data and rules (skipped when ../shared is absent).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn saker(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_saker"))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run saker: {e}"))
+}
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/convert")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn shared() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
+    p.is_dir().then_some(p)
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn converts_to_cql_with_case_insensitive_regexes_and_negation() {
+    let o = saker(&["convert", "--to", "cql", &fixture("escaping.yml")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o).trim_end(),
+        "CommandLine=/say \"hi\" \\\\srv\\\\share/i\n| Image=/\\\\cmd\\.exe$/i\n| not User=/^SYSTEM$/i"
+    );
+}
+
+#[test]
+fn every_language_prints_a_query() {
+    for (to, needle) in [
+        (
+            "kql",
+            "CommandLine contains @\"say \"\"hi\"\" \\srv\\share\"",
+        ),
+        ("spl", "CommandLine=\"*say \\\"hi\\\" \\\\srv\\\\share*\""),
+        (
+            "esql",
+            "TO_LOWER(CommandLine) LIKE \"\"\"*say \"hi\" \\\\srv\\\\share*\"\"\"",
+        ),
+    ] {
+        let o = saker(&["convert", "--to", to, &fixture("escaping.yml")]);
+        assert_eq!(o.status.code(), Some(0), "{to}: {}", stderr(&o));
+        assert!(stdout(&o).contains(needle), "{to}:\n{}", stdout(&o));
+    }
+}
+
+#[test]
+fn several_rules_get_headers_and_a_refusal_exits_2() {
+    let o = saker(&[
+        "convert",
+        &fixture("escaping.yml"),
+        &fixture("unicode_class.yml"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stdout(&o).contains(
+            "// Quotes, backslashes and wildcards (00000000-0000-4000-8000-0000000000a3)"
+        )
+    );
+    assert!(
+        stderr(&o).contains("Unicode property class"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn falcon_refusal_names_the_unmappable_field_and_report_summarises() {
+    let o = saker(&[
+        "convert",
+        "--pipeline",
+        "falcon",
+        "--report",
+        &fixture("falcon_unmapped.yml"),
+        &fixture("escaping.yml"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let out = stdout(&o);
+    assert!(
+        out.contains("refused\tCurrentDirectory has no Falcon field"),
+        "{out}"
+    );
+    assert!(out.contains("`CurrentDirectory`"), "{out}");
+    assert!(out.contains("2 rules to cql: 1 converted"), "{out}");
+}
+
+#[test]
+fn verify_compares_native_and_cql_hits() {
+    let o = saker(&[
+        "convert",
+        "--verify",
+        &fixture("escaping.yml"),
+        "--",
+        &fixture("events.ndjson"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    // Event 1 (mixed case) matches; 2 is filtered (SYSTEM, any case); 3 lacks the double
+    // backslash; 4 has the wrong image; 5 lacks the quotes.
+    assert!(stdout(&o).starts_with("same\t"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("\t1 hits"), "{}", stdout(&o));
+}
+
+/// Every SigmaHQ regression test: the rule converts to CQL (windows pipeline) and the CQL returns
+/// exactly the rows the rule hits natively on the test's EVTX.
+#[test]
+fn regression_data_converts_and_matches_native_hits() {
+    let Some(shared) = shared() else {
+        eprintln!("skipped: corpus absent");
+        return;
+    };
+    let sigma = shared.join("data/sigma");
+    let mut ids = std::collections::HashMap::new();
+    let mut stack = vec![sigma.join("rules")];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "yml") {
+                let text = std::fs::read_to_string(&p).unwrap_or_default();
+                if let Some(id) = text.lines().find_map(|l| l.strip_prefix("id: ")) {
+                    ids.insert(id.trim().to_string(), p);
+                }
+            }
+        }
+    }
+    let mut infos = Vec::new();
+    let mut stack = vec![sigma.join("regression_data")];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|n| n == "info.yml") {
+                infos.push(p);
+            }
+        }
+    }
+    infos.sort();
+    let (mut tested, mut same, mut failures) = (0, 0, Vec::new());
+    for info in &infos {
+        let text = std::fs::read_to_string(info).unwrap_or_default();
+        let Some(id) = text
+            .split("rule_metadata:")
+            .nth(1)
+            .and_then(|t| t.lines().find_map(|l| l.trim().strip_prefix("- id: ")))
+        else {
+            continue;
+        };
+        let dir = info.parent().unwrap_or(Path::new("."));
+        let evtx: Vec<String> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "evtx"))
+            .map(|p| p.display().to_string())
+            .collect();
+        let Some(rule) = ids.get(id.trim()) else {
+            continue;
+        };
+        if evtx.is_empty() {
+            continue;
+        }
+        tested += 1;
+        let rule = rule.display().to_string();
+        let mut args = vec!["convert", "--verify", "--pipeline", "windows", &rule, "--"];
+        args.extend(evtx.iter().map(String::as_str));
+        let o = saker(&args);
+        let out = stdout(&o);
+        if out.starts_with("same\t") {
+            same += 1;
+        } else {
+            failures.push(format!(
+                "{}: {}",
+                info.display(),
+                out.lines().next().unwrap_or("")
+            ));
+        }
+    }
+    assert!(tested >= 190, "only {tested} regression tests found");
+    assert!(
+        same * 100 >= tested * 95,
+        "{same}/{tested} identical:\n{}",
+        failures.join("\n")
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// SigmaHQ Windows rules with the falcon pipeline: each converts or is refused with a reason.
+#[test]
+fn sigmahq_windows_rules_convert_or_are_refused_with_a_reason() {
+    let Some(shared) = shared() else {
+        eprintln!("skipped: corpus absent");
+        return;
+    };
+    let dir = shared
+        .join("data/sigma/rules/rules/windows")
+        .display()
+        .to_string();
+    let o = saker(&["convert", "--pipeline", "falcon", "--report", &dir]);
+    let out = stdout(&o);
+    let rows: Vec<&str> = out.lines().skip(1).take_while(|l| !l.is_empty()).collect();
+    assert!(rows.len() >= 2000, "{} rows", rows.len());
+    for r in &rows {
+        let cols: Vec<&str> = r.split('\t').collect();
+        assert_eq!(cols.len(), 4, "{r}");
+        if cols[0] == "refused" {
+            assert!(
+                cols[3].contains("no Falcon field for field")
+                    || cols[3].contains("no Falcon field for fields")
+                    || cols[3].contains("has no Falcon event type mapping")
+                    || !cols[3].is_empty(),
+                "{r}"
+            );
+            assert!(!cols[3].contains("converter bug"), "{r}");
+        }
+    }
+    let converted = rows.iter().filter(|r| r.starts_with("converted")).count();
+    let named = rows
+        .iter()
+        .filter(|r| r.contains("no Falcon field for") || r.contains("no Falcon event type mapping"))
+        .count();
+    assert!(
+        (converted + named) * 100 >= rows.len() * 95,
+        "{converted} converted + {named} refused with a named field or log source of {}",
+        rows.len()
+    );
+}
