@@ -82,6 +82,9 @@ struct Lowerer<'a> {
 
 /// `*s*` without doubling a `*` already there.
 pub fn wrap_glob(s: &str) -> String {
+    if s.chars().all(|c| c == '*') {
+        return "*".into();
+    }
     let mut out = String::with_capacity(s.len() + 2);
     if !s.starts_with('*') {
         out.push('*');

@@ -5,12 +5,13 @@
 pub fn unescape_string(raw: &str) -> String {
     let inner = raw.strip_prefix('"').unwrap_or(raw);
     let inner = inner.strip_suffix('"').unwrap_or(inner);
-    unescape(inner, true)
+    unescape(inner)
 }
 
-/// An unquoted value: `\x` stands for `x` (`*\\cmd.exe` is `*\cmd.exe`).
+/// An unquoted value: `\x` stands for `x` (`*\\cmd.exe` is `*\cmd.exe`); back-quotes are
+/// removed as in names (`` as=`Total Score` ``).
 pub fn unescape_word(raw: &str) -> String {
-    unescape(raw, false)
+    unescape_name(raw)
 }
 
 /// An unquoted field name: escapes resolved and back-quotes removed
@@ -32,7 +33,7 @@ pub fn unescape_name(raw: &str) -> String {
     out
 }
 
-fn unescape(s: &str, string: bool) -> String {
+fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut it = s.chars();
     while let Some(c) = it.next() {
@@ -43,14 +44,13 @@ fn unescape(s: &str, string: bool) -> String {
         match it.next() {
             Some('"') => out.push('"'),
             Some('\\') => out.push('\\'),
-            Some('n') if string => out.push('\n'),
-            Some('t') if string => out.push('\t'),
-            Some('r') if string => out.push('\r'),
-            Some(o) if string => {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some(o) => {
                 out.push('\\');
                 out.push(o);
             }
-            Some(o) => out.push(o),
             None => out.push('\\'),
         }
     }
