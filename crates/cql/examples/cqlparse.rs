@@ -5,6 +5,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let ast = args.iter().any(|a| a == "--ast");
     let plan = args.iter().any(|a| a == "--plan");
+    let check = args.iter().any(|a| a == "--check");
     for path in args.iter().filter(|a| !a.starts_with("--")) {
         let Ok(text) = std::fs::read_to_string(path) else {
             eprintln!("{path}: unreadable");
@@ -14,6 +15,12 @@ fn main() {
         for d in diags.iter().filter(|d| d.is_error()).take(1) {
             let (l, c) = saker_diag::line_col(&text, d.span.start);
             println!("{path}:{l}:{c}: {} {}", d.code, d.message);
+        }
+        if check {
+            for d in saker_cql::check(&text, &Default::default()) {
+                let (l, c) = saker_diag::line_col(&text, d.span.start);
+                println!("{path}:{l}:{c}: {:?} {} {}", d.severity, d.code, d.message);
+            }
         }
         if ast {
             println!("{q:#?}");

@@ -179,6 +179,10 @@ impl<'a> Parser<'a> {
         if !self.reported.insert(t.start) {
             return;
         }
+        // One no-break-space warning per query is enough.
+        if e == LexError::NoBreakSpace && !self.reported.insert(usize::MAX) {
+            return;
+        }
         let span = t.span();
         let d = match e {
             LexError::UnterminatedString => Diagnostic::error(
@@ -381,7 +385,18 @@ impl<'a> Parser<'a> {
         } else if matches!(t.tok, Tok::Word | Tok::Str) && n1.tok == Tok::Assign {
             let field = self.name();
             self.bump(Mode::Filter, Role::Spaced);
-            let value = self.expr();
+            let mut value = self.expr();
+            // `x := fn(…)` is `fn(…, as=x)` (unless `as` is given).
+            if let ExprKind::Call(c) = &mut value.kind {
+                let has_as = c.args.iter().any(|a| {
+                    a.name
+                        .as_ref()
+                        .is_some_and(|(n, _)| n.eq_ignore_ascii_case("as"))
+                });
+                if !has_as {
+                    c.assign = Some(field.clone());
+                }
+            }
             StageKind::Assign { field, value }
         } else if matches!(t.tok, Tok::Word | Tok::Str)
             && is_word(&n1, self.src, "match")
@@ -438,7 +453,16 @@ impl<'a> Parser<'a> {
                 }
                 _ => {}
             }
-            let guard = self.guard();
+            let guard = match self.guard() {
+                // Guard functions read the match field.
+                Guard::Call(mut c) => {
+                    if !names_field(&c) {
+                        c.receiver = Some(field.clone());
+                    }
+                    Guard::Call(c)
+                }
+                g => g,
+            };
             let a = self.peek(Mode::Filter);
             if a.tok == Tok::Arrow {
                 self.bump(Mode::Filter, Role::Spaced);
@@ -1187,6 +1211,15 @@ impl<'a> Parser<'a> {
             span: start..self.pos.max(start),
         }
     }
+}
+
+/// Whether a call already passes `field` (by name or as its unnamed argument).
+fn names_field(c: &Call) -> bool {
+    let spec = catalog::lookup(&c.name);
+    c.args.iter().any(|a| match &a.name {
+        Some((n, _)) => n.eq_ignore_ascii_case("field"),
+        None => spec.and_then(|s| s.unnamed) == Some("field"),
+    })
 }
 
 /// In-place annotation of a diagnostic already pushed.

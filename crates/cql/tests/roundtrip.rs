@@ -31,6 +31,14 @@ fn print_then_compile_gives_the_same_plan() {
                     again.ops.get(i)
                 ))
             }
+            // A `?parameter` substituted by `*` where a regex is expected is only checked in
+            // the printed text.
+            Err(e)
+                if text.contains('?')
+                    && e.iter().all(|d| {
+                        d.code == saker_cql::codes::REGEX_INVALID
+                            || d.code == saker_cql::codes::REGEX_UNSUPPORTED
+                    }) => {}
             Err(e) => mismatches.push(format!(
                 "{name}: printed text does not compile: {}\n{printed}",
                 e.first().map_or("", |d| d.message.as_str())

@@ -1280,7 +1280,8 @@ pub static FUNCTIONS: &[FunctionSpec] = &[
             req("destinationip", K::Field),
             p("sourceport", K::Field),
             p("destinationport", K::Field),
-            req("protocol", K::Field),
+            p("protocol", K::Field),
+            p("proto", K::Field),
             def("as", K::Value, "_communityid"),
             p("seed", K::Value),
         ]
@@ -1609,7 +1610,7 @@ pub static FUNCTIONS: &[FunctionSpec] = &[
         [
             req("array", K::Field),
             req("function", K::Query),
-            req("var", K::Value),
+            p("var", K::Value),
             req("asArray", K::Value),
         ]
     ),
