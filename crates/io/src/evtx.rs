@@ -27,8 +27,16 @@ pub(crate) enum EvtxSource<'a> {
     Buffer(Vec<u8>),
 }
 
+/// On a rayon worker (a file unit of the parallel pipeline) the file is parsed on that thread:
+/// the crate's own chunk parallelism blocks a worker on work queued behind it and can deadlock
+/// the pool. Elsewhere its chunks are parsed on all cores.
 fn settings() -> ParserSettings {
-    ParserSettings::new().num_threads(0).indent(false)
+    let threads = if rayon::current_thread_index().is_some() {
+        1
+    } else {
+        0
+    };
+    ParserSettings::new().num_threads(threads).indent(false)
 }
 
 pub(crate) fn read_evtx(

@@ -37,7 +37,7 @@ pub mod write;
 pub use error::{IoError, Malformed};
 pub use format::{InputFormat, Profile};
 pub use input::{Input, expand_inputs};
-pub use parallel::par_map_batches;
+pub use parallel::{par_map_batches, par_map_batches_until};
 pub use reader::read_input;
 pub use time::parse_timestamp_ms;
 

@@ -231,6 +231,27 @@ pub fn par_map_batches<T: Send>(
     opts: &ReadOptions,
     map: impl Fn(Vec<Event>) -> T + Sync,
     mut sink: impl FnMut(T),
+    on_malformed: impl FnMut(Malformed) + Send,
+) -> Result<ReadStats, IoError> {
+    par_map_batches_until(
+        inputs,
+        opts,
+        map,
+        |t| {
+            sink(t);
+            ControlFlow::Continue(())
+        },
+        on_malformed,
+    )
+}
+
+/// [`par_map_batches`] whose `sink` can stop the run early (e.g. the output pipe closed, or a
+/// `head` limit was reached): after `Break`, decoding stops and the counters so far are returned.
+pub fn par_map_batches_until<T: Send>(
+    inputs: &[Input],
+    opts: &ReadOptions,
+    map: impl Fn(Vec<Event>) -> T + Sync,
+    mut sink: impl FnMut(T) -> ControlFlow<()>,
     mut on_malformed: impl FnMut(Malformed) + Send,
 ) -> Result<ReadStats, IoError> {
     let window = (rayon::current_num_threads() * 2).max(2);
@@ -279,9 +300,13 @@ pub fn par_map_batches<T: Send>(
             }
             Ok(stats)
         });
-        for t in rx {
-            sink(t);
+        for t in rx.iter() {
+            if sink(t).is_break() {
+                break;
+            }
         }
+        // Dropping the receiver makes the driver's next send fail, which ends it.
+        drop(rx);
         driver
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
