@@ -6,6 +6,7 @@ fn main() {
     let ast = args.iter().any(|a| a == "--ast");
     let plan = args.iter().any(|a| a == "--plan");
     let check = args.iter().any(|a| a == "--check");
+    let fmt = args.iter().any(|a| a == "--fmt");
     for path in args.iter().filter(|a| !a.starts_with("--")) {
         let Ok(text) = std::fs::read_to_string(path) else {
             eprintln!("{path}: unreadable");
@@ -20,6 +21,12 @@ fn main() {
             for d in saker_cql::check(&text, &Default::default()) {
                 let (l, c) = saker_diag::line_col(&text, d.span.start);
                 println!("{path}:{l}:{c}: {:?} {} {}", d.severity, d.code, d.message);
+            }
+        }
+        if fmt {
+            match saker_cql::format(&text) {
+                Ok(f) => print!("{f}"),
+                Err(e) => println!("{e:#?}"),
             }
         }
         if ast {

@@ -284,15 +284,25 @@ impl<'a> Parser<'a> {
         let mut out = Vec::new();
         let mut at = 0;
         for t in &self.tokens {
-            if t.token.start >= at {
-                self.lx.skip_trivia(at, Some(&mut out));
-            }
+            self.comments_between(at, t.token.start, &mut out);
             at = at.max(t.token.end);
         }
-        self.lx.skip_trivia(at, Some(&mut out));
+        self.comments_between(at, self.src.len(), &mut out);
         out.sort_by_key(|c| c.span.start);
         out.dedup();
         out
+    }
+
+    /// Comments in `from..to`, stepping over characters that are neither trivia nor tokens
+    /// (skipped no-break spaces).
+    fn comments_between(&self, mut from: usize, to: usize, out: &mut Vec<Comment>) {
+        while from < to {
+            let next = self.lx.skip_trivia(from, Some(out));
+            if next >= to {
+                break;
+            }
+            from = next + self.src[next..].chars().next().map_or(1, char::len_utf8);
+        }
     }
 
     // ---- pipelines ----------------------------------------------------------------------------
