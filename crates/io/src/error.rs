@@ -26,14 +26,14 @@ impl fmt::Display for Malformed {
 #[derive(Debug, thiserror::Error)]
 pub enum IoError {
     /// A path that does not exist or cannot be opened/listed.
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}", path.display())]
     Unreadable {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
     /// An I/O error while reading an input that had been opened.
-    #[error("error reading {input}: {source}")]
+    #[error("error reading {input}")]
     Read {
         input: String,
         #[source]

@@ -46,13 +46,45 @@ pub(crate) fn read_evtx(
     emit: &mut dyn FnMut(Event) -> ControlFlow<()>,
     malformed: &mut dyn FnMut(Malformed) -> ControlFlow<()>,
 ) -> EvtxCounts {
-    match source {
-        EvtxSource::Path(p) => records(EvtxParser::from_path(p), input, profile, emit, malformed),
+    let (parser_result, size) = match source {
+        EvtxSource::Path(p) => {
+            let size = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+            (
+                records(EvtxParser::from_path(p), input, profile, emit, malformed),
+                size,
+            )
+        }
         EvtxSource::Buffer(b) => {
-            records(EvtxParser::from_buffer(b), input, profile, emit, malformed)
+            let size = b.len() as u64;
+            (
+                records(EvtxParser::from_buffer(b), input, profile, emit, malformed),
+                size,
+            )
+        }
+    };
+    let (mut counts, chunk_count) = parser_result;
+    // The crate stops quietly at the end of the data; a file shorter than its header says is cut.
+    if let Some(chunks) = chunk_count {
+        let expected = FILE_HEADER_SIZE + u64::from(chunks) * CHUNK_SIZE;
+        if size < expected {
+            counts.malformed += 1;
+            let _ = malformed(Malformed {
+                input: input.to_owned(),
+                location: format!(
+                    "chunk {}",
+                    (size.saturating_sub(FILE_HEADER_SIZE)) / CHUNK_SIZE
+                ),
+                reason: format!(
+                    "file is truncated: {size} bytes, its header lists {chunks} chunks ({expected} bytes)"
+                ),
+            });
         }
     }
+    counts
 }
+
+const FILE_HEADER_SIZE: u64 = 4096;
+const CHUNK_SIZE: u64 = 65536;
 
 fn records<T: std::io::Read + std::io::Seek>(
     parser: evtx::err::Result<EvtxParser<T>>,
@@ -60,7 +92,7 @@ fn records<T: std::io::Read + std::io::Seek>(
     profile: Option<Profile>,
     emit: &mut dyn FnMut(Event) -> ControlFlow<()>,
     malformed: &mut dyn FnMut(Malformed) -> ControlFlow<()>,
-) -> EvtxCounts {
+) -> (EvtxCounts, Option<u16>) {
     let mut counts = EvtxCounts::default();
     let mut parser = match parser {
         Ok(p) => p.with_configuration(settings()),
@@ -71,9 +103,10 @@ fn records<T: std::io::Read + std::io::Seek>(
                 location: "file header".to_owned(),
                 reason: format!("not a readable EVTX file: {}", error_chain(&e)),
             });
-            return counts;
+            return (counts, None);
         }
     };
+    let chunk_count = parser.header().chunk_count;
     let profile = profile.unwrap_or(Profile::Windows);
     let mut flattener = Flattener::new();
     let mut last_id: Option<u64> = None;
@@ -112,7 +145,7 @@ fn records<T: std::io::Read + std::io::Seek>(
         }
     }
     flattener.release();
-    counts
+    (counts, Some(chunk_count))
 }
 
 fn location(e: &EvtxError, last_id: Option<u64>) -> String {

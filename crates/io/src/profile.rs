@@ -140,8 +140,8 @@ fn windows_root(obj: &Object) -> Option<&Object> {
 ///   `EventRecordID`, `Level`, …), attributes as `<Element>_<Attribute>` (`Provider_Name`,
 ///   `Provider_Guid`, `TimeCreated_SystemTime`, `Execution_ProcessID`, `Security_UserID`), an
 ///   element's text under its own name (`EventID` with `Qualifiers`);
-/// * each named `EventData` item at top level (`Image`, `CommandLine`, `TargetObject`, …), unnamed
-///   `Data` as `Data` or `Data[0]`, `Data[1]`…;
+/// * each named `EventData` item at top level (`Image`, `CommandLine`, `TargetObject`, …), an
+///   empty item as the empty string, unnamed `Data` as `Data` or `Data[0]`, `Data[1]`…;
 /// * each item of the `UserData` wrapper element at top level;
 /// * anything else flattened under its own name (`RenderingInfo.Message`).
 ///
@@ -237,6 +237,8 @@ fn windows_items(f: &mut Flattener, element: &str, data: &Value) -> Result<(), S
         match (k, v.as_object()) {
             ("#attributes", _) => windows_attributes(f, element, v)?,
             ("#text", _) => f.named(element, v, 2)?,
+            // An empty `<Data Name="X"/>` renders as null: the item is present and empty.
+            (_, None) if v.is_null() => f.builder.push(k, ""),
             // Unnamed `<Data>` elements: their text under `Data`.
             ("Data", Some(d)) if d.get(&"#text").is_some() => {
                 if let Some(text) = d.get(&"#text") {
