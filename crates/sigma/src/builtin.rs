@@ -19,6 +19,26 @@ pub struct Variant {
     pub fields: Vec<(&'static str, &'static [&'static str])>,
     /// Name of the variant in diagnostics (`sysmon`, `security-4688`, …).
     pub label: &'static str,
+    /// The channel writes EventData names with spaces (`Source Name`) where Sigma writes
+    /// `SourceName`: a field also matches its spaced spelling.
+    pub spaced_names: bool,
+}
+
+/// `SourceName` → `Source Name`, `FWLink` → `FW Link`.
+pub fn spaced(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if i > 0 && c.is_uppercase() {
+            let prev = chars[i - 1];
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            if prev.is_lowercase() || (prev.is_uppercase() && next_lower) {
+                out.push(' ');
+            }
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -214,6 +234,7 @@ fn windows(ls: &Logsource) -> Option<Vec<Variant>> {
             route: route(&[("Channel", &[channel]), ("EventID", eid)]),
             fields: Vec::new(),
             label: "powershell",
+            spaced_names: false,
         };
         match cat {
             "ps_script" => {
@@ -240,12 +261,14 @@ fn windows(ls: &Logsource) -> Option<Vec<Variant>> {
             route: route(&[("Channel", &[SYSMON_CHANNEL]), ("EventID", eids)]),
             fields: Vec::new(),
             label: "sysmon",
+            spaced_names: false,
         }];
         if cat == "process_creation" {
             variants.push(Variant {
                 route: route(&[("Channel", &["Security"]), ("EventID", &["4688"])]),
                 fields: SECURITY_4688_FIELDS.to_vec(),
                 label: "security-4688",
+                spaced_names: false,
             });
         }
         return Some(variants);
@@ -255,6 +278,7 @@ fn windows(ls: &Logsource) -> Option<Vec<Variant>> {
         route: route(&[("Channel", channels)]),
         fields: Vec::new(),
         label: "channel",
+        spaced_names: ls.service.as_deref() == Some("windefend"),
     }])
 }
 
@@ -280,6 +304,7 @@ fn falcon(ls: &Logsource) -> Option<Vec<Variant>> {
             route: route(&[(name, types)]),
             fields: fields.to_vec(),
             label: "falcon",
+            spaced_names: false,
         }])
     };
     match ls.category.as_deref()? {
@@ -346,6 +371,7 @@ fn mde(ls: &Logsource) -> Option<Vec<Variant>> {
             route: route(&[("category", &[table])]),
             fields: fields.to_vec(),
             label: "mde",
+            spaced_names: false,
         }])
     };
     const INITIATING: &[(&str, &[&str])] = &[
@@ -426,6 +452,7 @@ fn ecs(ls: &Logsource) -> Option<Vec<Variant>> {
             route: route(&[("event.category", cat)]),
             fields: fields.to_vec(),
             label: "ecs",
+            spaced_names: false,
         }])
     };
     match ls.category.as_deref()? {
@@ -527,6 +554,17 @@ mod tests {
                 .variants(&ls("windows", "", "nonsense"))
                 .is_none()
         );
+    }
+
+    #[test]
+    fn defender_names_with_spaces() {
+        assert_eq!(spaced("SourceName"), "Source Name");
+        assert_eq!(spaced("FWLink"), "FW Link");
+        assert_eq!(spaced("Image"), "Image");
+        let v = Target::Windows
+            .variants(&ls("windows", "", "windefend"))
+            .unwrap();
+        assert!(v[0].spaced_names);
     }
 
     #[test]

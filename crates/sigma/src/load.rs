@@ -417,7 +417,15 @@ fn compile_rule(
                     .and_then(|v| v.fields.iter().find(|(k, _)| *k == name))
                 {
                     Some((_, targets)) => out.extend(targets.iter().map(|t| (*t).to_owned())),
-                    None => out.push(name),
+                    None => {
+                        if v.as_ref().is_some_and(|v| v.spaced_names) {
+                            let s = crate::builtin::spaced(&name);
+                            if s != name {
+                                out.push(s);
+                            }
+                        }
+                        out.push(name)
+                    }
                 }
             }
             out

@@ -265,6 +265,15 @@ fn plain_equals(preds: &[Predicate], field: Option<&str>) -> Option<Vec<String>>
                 matcher: Matcher::Equals { value, .. },
                 ..
             } => Some(value.clone()),
+            Predicate::Field {
+                matcher:
+                    Matcher::AnyOf {
+                        values,
+                        glob: false,
+                        ..
+                    },
+                ..
+            } if values.len() == 1 => values.first().cloned(),
             _ => None,
         })
         .collect()

@@ -135,6 +135,13 @@ impl SigmaString {
                 case_insensitive,
             },
             [Part::AnyRun] => Matcher::Exists,
+            // Sigma compares numbers as text ("4688" is not "04688"); the plan's `Equals`
+            // compares plain numbers numerically, a one-value `AnyOf` does not.
+            [Part::Lit(l)] if looks_numeric(l) => Matcher::AnyOf {
+                values: vec![l.clone()],
+                glob: false,
+                case_insensitive,
+            },
             [Part::Lit(l)] => Matcher::Equals {
                 value: l.clone(),
                 case_insensitive,
@@ -206,6 +213,11 @@ impl SigmaString {
             })
             .max_by_key(|l| l.len())
     }
+}
+
+fn looks_numeric(s: &str) -> bool {
+    let t = s.trim();
+    !t.is_empty() && t.parse::<f64>().is_ok()
 }
 
 #[cfg(test)]

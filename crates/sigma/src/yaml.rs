@@ -213,6 +213,18 @@ fn restore_number_text(node: &mut Node, text: &str) {
                 }
             }
         }
+        // YAML 1.1 spellings (`y`, `yes`, `on`) are text to Sigma; only true/false are booleans.
+        Value::Bool(_) => {
+            if let Some(raw) = text.get(node.span.clone()) {
+                let raw = raw.trim();
+                if !raw.eq_ignore_ascii_case("true")
+                    && !raw.eq_ignore_ascii_case("false")
+                    && !raw.is_empty()
+                {
+                    node.value = Value::Str(raw.trim_matches(|c| c == '\'' || c == '"').to_owned());
+                }
+            }
+        }
         Value::Seq(items) => items.iter_mut().for_each(|n| restore_number_text(n, text)),
         Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
             restore_number_text(k, text);
@@ -256,6 +268,14 @@ mod tests {
         let b = docs[1].get("b").unwrap().as_seq().unwrap();
         assert_eq!(b[1].value, Value::Null);
         assert_eq!(b[2].value, Value::Bool(true));
+    }
+
+    #[test]
+    fn only_true_and_false_are_booleans() {
+        let docs = parse_documents("a: y\nb: true\nc: 'yes'\n").unwrap();
+        assert_eq!(docs[0].get("a").unwrap().value, Value::Str("y".into()));
+        assert_eq!(docs[0].get("b").unwrap().value, Value::Bool(true));
+        assert_eq!(docs[0].get("c").unwrap().value, Value::Str("yes".into()));
     }
 
     #[test]
