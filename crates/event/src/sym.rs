@@ -1,6 +1,16 @@
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{OnceLock, RwLock};
+
+thread_local! {
+    /// Per-thread copy of the id → name table. Ids only grow and names are never freed, so a
+    /// thread refreshes its copy from the shared table only when it meets an id it has not seen;
+    /// steady-state lookups take no lock.
+    static NAMES: RefCell<Vec<&'static str>> = const { RefCell::new(Vec::new()) };
+    /// Per-thread name → id cache for [`Sym::new`] on hot decode paths.
+    static IDS: RefCell<HashMap<&'static str, Sym>> = RefCell::new(HashMap::new());
+}
 
 /// An interned field name. Cheap to copy and compare; [`Sym::as_str`] gives the name back.
 ///
@@ -36,7 +46,16 @@ fn table() -> &'static RwLock<Table> {
 impl Sym {
     /// Interns `name`.
     pub fn new(name: &str) -> Sym {
-        if let Some(s) = Sym::lookup(name) {
+        if let Some(s) = IDS.with(|ids| ids.borrow().get(name).copied()) {
+            return s;
+        }
+        let sym = Sym::intern_shared(name);
+        IDS.with(|ids| ids.borrow_mut().insert(sym.as_str(), sym));
+        sym
+    }
+
+    fn intern_shared(name: &str) -> Sym {
+        if let Some(s) = Sym::lookup_shared(name) {
             return s;
         }
         let mut t = table().write().unwrap_or_else(|e| e.into_inner());
@@ -52,13 +71,30 @@ impl Sym {
 
     /// The symbol of `name` if it was ever interned (a name never interned is on no event).
     pub fn lookup(name: &str) -> Option<Sym> {
+        if let Some(s) = IDS.with(|ids| ids.borrow().get(name).copied()) {
+            return Some(s);
+        }
+        Sym::lookup_shared(name)
+    }
+
+    fn lookup_shared(name: &str) -> Option<Sym> {
         let t = table().read().unwrap_or_else(|e| e.into_inner());
         t.ids.get(name).map(|&id| Sym(id))
     }
 
     pub fn as_str(self) -> &'static str {
-        let t = table().read().unwrap_or_else(|e| e.into_inner());
-        t.names[self.0 as usize]
+        let i = self.0 as usize;
+        NAMES.with(|names| {
+            if let Some(&name) = names.borrow().get(i) {
+                return name;
+            }
+            let t = table().read().unwrap_or_else(|e| e.into_inner());
+            let mut local = names.borrow_mut();
+            let have = local.len();
+            local.extend_from_slice(&t.names[have..]);
+            // A Sym is only made by interning, so its id is always in the shared table.
+            local.get(i).copied().unwrap_or("")
+        })
     }
 
     #[inline]
@@ -117,5 +153,19 @@ mod tests {
         assert_eq!(Sym::new("@rawstring"), Sym::rawstring());
         assert_eq!(Sym::new("@timestamp"), Sym::timestamp());
         assert!(Sym::new("#event_simpleName").is_tag());
+    }
+}
+
+#[cfg(test)]
+mod thread_tests {
+    use super::*;
+
+    #[test]
+    fn names_interned_on_other_threads_resolve() {
+        let s = std::thread::spawn(|| Sym::new("made_on_another_thread"))
+            .join()
+            .unwrap();
+        assert_eq!(s.as_str(), "made_on_another_thread");
+        assert_eq!(Sym::lookup("made_on_another_thread"), Some(s));
     }
 }
