@@ -113,7 +113,7 @@ pub(crate) fn read_with(
                 .load(std::sync::atomic::Ordering::Relaxed);
         }
         InputFormat::Json => {
-            let bytes = read_all(input, &mut opened)?;
+            let bytes = read_all_lenient(input, &mut opened, malformed, &mut stats)?;
             let counts =
                 crate::json::read_document(&bytes, name, opts.profile, on_event, malformed);
             stats.events = counts.events;
@@ -141,7 +141,7 @@ pub(crate) fn read_with(
                     EvtxSource::Path(path)
                 }
                 _ => {
-                    let buffer = read_all(input, &mut opened)?;
+                    let buffer = read_all_lenient(input, &mut opened, malformed, &mut stats)?;
                     stats.bytes = opened
                         .stored_bytes
                         .load(std::sync::atomic::Ordering::Relaxed);
@@ -150,7 +150,7 @@ pub(crate) fn read_with(
             };
             let counts = read_evtx(source, name, opts.profile, on_event, malformed);
             stats.events = counts.events;
-            stats.malformed = counts.malformed;
+            stats.malformed += counts.malformed;
         }
     }
     Ok(stats)
@@ -174,12 +174,23 @@ pub(crate) fn resolve_format(
     })
 }
 
-fn read_all(input: &Input, opened: &mut Opened) -> Result<Vec<u8>, IoError> {
+/// Reads the whole (decompressed) input. A compressed stream that breaks off is reported as a
+/// malformed record and what was decompressed is kept; other read errors are errors.
+fn read_all_lenient(
+    input: &Input,
+    opened: &mut Opened,
+    malformed: &mut dyn FnMut(Malformed) -> ControlFlow<()>,
+    stats: &mut ReadStats,
+) -> Result<Vec<u8>, IoError> {
     let mut bytes = Vec::new();
-    opened
-        .reader
-        .read_to_end(&mut bytes)
-        .map_err(|e| read_error(input, e))?;
+    if let Err(e) = opened.reader.read_to_end(&mut bytes) {
+        if opened.compression == Compression::None {
+            return Err(read_error(input, e));
+        }
+        let line = memchr::memchr_iter(b'\n', &bytes).count() as u64 + 1;
+        stats.malformed += 1;
+        let _ = malformed(truncated_stream(input.name(), opened.compression, line, &e));
+    }
     Ok(bytes)
 }
 

@@ -247,3 +247,26 @@ fn unreadable_paths_are_errors() {
         other => panic!("expected Unreadable, got {other:?}"),
     }
 }
+
+#[test]
+fn truncated_gzip_json_document_is_reported_not_fatal() {
+    let doc: String = format!(
+        "[{}]",
+        (0..5000)
+            .map(|i| format!("{{\"n\":\"{i}\"}}"))
+            .collect::<Vec<_>>()
+            .join(",\n")
+    );
+    let gz = gzip(doc.as_bytes());
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = dir.path().join("cut.json.gz");
+    std::fs::write(&p, &gz[..gz.len() / 2]).expect("write");
+    let (r, events, bad) = read(&p, &ReadOptions::default());
+    assert!(r.is_ok(), "{r:?}");
+    assert!(!events.is_empty() && events.len() < 5000);
+    assert!(
+        bad.iter()
+            .any(|m| m.reason.contains("gzip stream is truncated")),
+        "{bad:?}"
+    );
+}
