@@ -124,6 +124,17 @@ impl Flattener {
         raw: &str,
         profile: Option<Profile>,
     ) -> Result<Event, String> {
+        if let Some(p @ (Profile::Falcon | Profile::Generic)) = profile {
+            let mut pairs = Vec::with_capacity(64);
+            if crate::flat::scan_flat(raw, &mut pairs).is_some() {
+                self.builder.begin(pairs.len() + 4);
+                profile::normalise_flat(&mut self.builder, p, pairs);
+                if !self.builder.has(saker_event::names::RAWSTRING) {
+                    self.builder.push(saker_event::names::RAWSTRING, raw);
+                }
+                return Ok(self.builder.finish());
+            }
+        }
         let value = parse_json(raw)?;
         self.decode_record(raw, &value, profile)
     }
@@ -263,6 +274,25 @@ mod tests {
         let r = f.decode_text(&arr, None);
         f.release();
         assert!(r.is_err());
+    }
+
+    #[test]
+    fn flat_fast_path_matches_the_general_path() {
+        let sample = include_str!("../../../examples/falcon/fdr_sample.ndjson");
+        let extra = [
+            r#"{"a":"x\\y\"z","n":7.0,"b":false,"z":null,"@timestamp":"2022-11-09T19:17:43Z","dup":"1","dup":"2"}"#,
+            r#"{"@rawstring":"kept","time":"1604855116.849"}"#,
+        ];
+        let mut f = Flattener::new();
+        for profile in [Profile::Falcon, Profile::Generic] {
+            for line in sample.lines().chain(extra) {
+                let fast = f.decode_text(line, Some(profile));
+                let general =
+                    parse_json(line).and_then(|v| f.decode_record(line, &v, Some(profile)));
+                assert_eq!(fast, general, "{line}");
+            }
+        }
+        f.release();
     }
 
     #[test]

@@ -22,6 +22,7 @@
 mod decode;
 mod error;
 mod evtx;
+mod flat;
 mod format;
 mod input;
 mod json;

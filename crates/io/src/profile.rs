@@ -3,7 +3,9 @@
 use sonic_rs::{JsonContainerTrait, JsonValueTrait, Object, Value};
 
 use crate::decode::{Flattener, scalar_text};
+use crate::flat::Str;
 use crate::format::Profile;
+use crate::symcache::EventBuilder;
 use crate::time::parse_timestamp_ms;
 
 const TIMESTAMP: &str = saker_event::names::TIMESTAMP;
@@ -29,6 +31,50 @@ pub(crate) fn detect(obj: &Object) -> Profile {
         return Profile::Mde;
     }
     Profile::Generic
+}
+
+/// [`normalise`] for a flat record already split into fields (Falcon and generic profiles only).
+pub(crate) fn normalise_flat(
+    b: &mut EventBuilder,
+    profile: Profile,
+    pairs: Vec<(Str<'_>, Str<'_>)>,
+) {
+    // Indexes into `pairs` of the time candidates (in order of preference) and the Falcon tags.
+    let mut time: [Option<usize>; 5] = [None; 5];
+    let mut tag: [Option<usize>; 3] = [None; 3];
+    let falcon = profile == Profile::Falcon;
+    for (i, (k, _)) in pairs.iter().enumerate() {
+        let slot = match (falcon, k.as_str()) {
+            (true, "timestamp") => &mut time[0],
+            (true, "ContextTimeStamp") => &mut time[1],
+            (true, "ProcessStartTime") => &mut time[2],
+            (true, "event_simpleName") => &mut tag[0],
+            (true, "event_platform") => &mut tag[1],
+            (true, "cid") => &mut tag[2],
+            (false, TIMESTAMP) => &mut time[0],
+            (false, "timestamp") => &mut time[1],
+            (false, "Timestamp") => &mut time[2],
+            (false, "time") => &mut time[3],
+            (false, "TimeCreated") => &mut time[4],
+            _ => continue,
+        };
+        *slot = Some(i);
+    }
+    if let Some(ms) = time
+        .iter()
+        .flatten()
+        .find_map(|&i| parse_timestamp_ms(pairs[i].1.as_str()))
+    {
+        b.push_fixed(TIMESTAMP, &ms.to_string());
+    }
+    for (name, i) in FALCON_TAGS.iter().zip(tag) {
+        if let Some(i) = i {
+            b.push_fixed(name, pairs[i].1.as_str());
+        }
+    }
+    for (k, v) in pairs {
+        b.push_text(k.as_str(), v.into_text());
+    }
 }
 
 pub(crate) fn normalise(f: &mut Flattener, profile: Profile, obj: &Object) -> Result<(), String> {
@@ -66,21 +112,27 @@ fn falcon_wrapped(obj: &Object) -> Option<&Object> {
 /// `#event_simpleName`, `#event_platform`, `#cid` next to the original fields, and `@timestamp` from
 /// `timestamp` (ms), falling back to `ContextTimeStamp`/`ProcessStartTime` (seconds).
 fn falcon(f: &mut Flattener, obj: &Object) -> Result<(), String> {
-    let (event, envelope) = match (obj.get(&"event_simpleName"), falcon_wrapped(obj)) {
-        (None, Some(inner)) => (inner, Some(obj)),
-        _ => (obj, None),
+    // One pass over the members finds everything the profile needs (lookups by key are scans).
+    let mut top = FalconKeys::default();
+    top.scan(obj);
+    let (event, keys, envelope) = match (top.tags[0], top.wrapped) {
+        (None, Some(inner)) => {
+            let mut keys = FalconKeys::default();
+            keys.scan(inner);
+            (inner, keys, Some(obj))
+        }
+        _ => (obj, top, None),
     };
-    timestamp_from(
-        f,
-        event,
-        &["timestamp", "ContextTimeStamp", "ProcessStartTime"],
-    );
-    for (field, tag) in [
-        ("event_simpleName", "#event_simpleName"),
-        ("event_platform", "#event_platform"),
-        ("cid", "#cid"),
-    ] {
-        if let Some(v) = scalar(event, field) {
+    if let Some(ms) = keys
+        .times
+        .iter()
+        .flatten()
+        .find_map(|v| scalar_text(v).and_then(|t| parse_timestamp_ms(&t)))
+    {
+        f.builder.push_fixed(TIMESTAMP, &ms.to_string());
+    }
+    for (tag, value) in FALCON_TAGS.iter().zip(keys.tags) {
+        if let Some(v) = value.and_then(scalar_text) {
             f.builder.push_fixed(tag, &v);
         }
     }
@@ -93,6 +145,40 @@ fn falcon(f: &mut Flattener, obj: &Object) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+const FALCON_TAGS: [&str; 3] = ["#event_simpleName", "#event_platform", "#cid"];
+
+/// The members of a Falcon event the profile reads.
+#[derive(Default)]
+struct FalconKeys<'a> {
+    /// `timestamp`, `ContextTimeStamp`, `ProcessStartTime`, in order of preference.
+    times: [Option<&'a Value>; 3],
+    /// `event_simpleName`, `event_platform`, `cid`.
+    tags: [Option<&'a Value>; 3],
+    /// `event` when it is an object holding an FDR event (test-fixture envelopes).
+    wrapped: Option<&'a Object>,
+}
+
+impl<'a> FalconKeys<'a> {
+    fn scan(&mut self, obj: &'a Object) {
+        for (k, v) in obj.iter() {
+            match k {
+                "timestamp" => self.times[0] = Some(v),
+                "ContextTimeStamp" => self.times[1] = Some(v),
+                "ProcessStartTime" => self.times[2] = Some(v),
+                "event_simpleName" => self.tags[0] = Some(v),
+                "event_platform" => self.tags[1] = Some(v),
+                "cid" => self.tags[2] = Some(v),
+                "event" => {
+                    self.wrapped = v
+                        .as_object()
+                        .filter(|e| e.get(&"event_simpleName").is_some())
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 /// Defender Advanced Hunting: the streaming API's `properties` at top level (envelope fields
@@ -119,11 +205,20 @@ fn mde(f: &mut Flattener, obj: &Object) -> Result<(), String> {
 
 /// Any JSON as is; `@timestamp` from the first parseable of the usual time fields.
 fn generic(f: &mut Flattener, obj: &Object) -> Result<(), String> {
-    timestamp_from(
-        f,
-        obj,
-        &[TIMESTAMP, "timestamp", "Timestamp", "time", "TimeCreated"],
-    );
+    const CANDIDATES: [&str; 5] = [TIMESTAMP, "timestamp", "Timestamp", "time", "TimeCreated"];
+    let mut found: [Option<&Value>; 5] = [None; 5];
+    for (k, v) in obj.iter() {
+        if let Some(i) = CANDIDATES.iter().position(|c| *c == k) {
+            found[i] = Some(v);
+        }
+    }
+    if let Some(ms) = found
+        .iter()
+        .flatten()
+        .find_map(|v| scalar_text(v).and_then(|t| parse_timestamp_ms(&t)))
+    {
+        f.builder.push_fixed(TIMESTAMP, &ms.to_string());
+    }
     f.members(obj, 0)
 }
 

@@ -123,6 +123,20 @@ impl EventBuilder {
         }
     }
 
+    /// [`Self::push`] with an owned value (no copy when it is new).
+    #[inline]
+    pub(crate) fn push_text(&mut self, name: &str, value: Text) {
+        let (sym, slot) = self.slot(name);
+        let gen_now = self.cache.generation;
+        let stamp = &mut self.cache.stamps[slot];
+        if stamp.0 != gen_now {
+            *stamp = (gen_now, false);
+            self.event.push_unchecked(sym, value);
+        } else if !stamp.1 {
+            self.event.set(sym, value);
+        }
+    }
+
     /// Sets `name` so that later pushes of the same name on this event are ignored.
     pub(crate) fn push_fixed(&mut self, name: &str, value: &str) {
         let (sym, slot) = self.slot(name);
