@@ -44,6 +44,9 @@ pub struct DataSource {
 pub struct QueryEntry {
     pub file: String,
     pub title: Option<String>,
+    /// Lint codes the pack acknowledges for this query (a verbatim query kept as a reference
+    /// with its known flaws): `saker check` reports them as notes instead of warnings.
+    pub known_findings: Vec<String>,
 }
 
 /// A validated (as far as possible) manifest. Fields the file lacks stay empty; the diagnostics say why.
@@ -304,6 +307,15 @@ fn parse_queries(node: &Node, pack_dir: &Path, diags: &mut Diags) -> Vec<QueryEn
         if let Some(n) = map.get("description") {
             diags::string(n, "`description`", diags);
         }
+        let known_findings = map
+            .get("known_findings")
+            .map(|n| {
+                diags::string_list(n, "`known_findings`", false, diags)
+                    .into_iter()
+                    .map(|(s, _)| s)
+                    .collect()
+            })
+            .unwrap_or_default();
         map.finish(what, diags);
         let Some(file_node) = file_node else { continue };
         let Some(file) = diags::string(file_node, "`file`", diags) else {
@@ -322,7 +334,11 @@ fn parse_queries(node: &Node, pack_dir: &Path, diags: &mut Diags) -> Vec<QueryEn
                 file_node.span.clone(),
             );
         }
-        out.push(QueryEntry { file, title });
+        out.push(QueryEntry {
+            file,
+            title,
+            known_findings,
+        });
     }
     out
 }

@@ -25,7 +25,8 @@ pub struct Args {
     /// Only syntax and semantic checks, no lints.
     #[arg(long)]
     no_lints: bool,
-    /// Query files, or folders searched recursively for `.cql` files.
+    /// Query files, Sigma rules, or folders searched recursively for `.cql` files, Sigma rules
+    /// and detection packs.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
 }
@@ -35,15 +36,12 @@ pub struct Args {
 enum Input {
     Cql,
     SigmaRule,
-    DetectionPack,
 }
 
 fn input_kind(path: &Path) -> Option<Input> {
     let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
     if name.ends_with(".cql") || name.ends_with(".logscale") {
         Some(Input::Cql)
-    } else if name == "pack.yml" || name == "pack.yaml" {
-        Some(Input::DetectionPack)
     } else if name.ends_with(".yml") || name.ends_with(".yaml") {
         Some(Input::SigmaRule)
     } else {
@@ -51,30 +49,65 @@ fn input_kind(path: &Path) -> Option<Input> {
     }
 }
 
-/// Files to check: given files as they are, folders searched recursively for `.cql` files.
+/// A YAML file met while walking a folder is taken for a Sigma rule only when it has a top-level
+/// `detection:` or `correlation:` key; named on the command line it is always checked.
+fn looks_like_sigma(text: &str) -> bool {
+    text.lines()
+        .any(|l| l.starts_with("detection:") || l.starts_with("correlation:"))
+}
+
+/// Files to check: given files as they are; folders searched recursively for `.cql` files and
+/// Sigma rules. Inside detection packs (folders holding `detection.yml`) the manifest and the
+/// test files are the pack checker's, not Sigma rules.
 fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            walk(p, &mut out)?;
-        } else {
+            walk(p, false, &mut out)?;
+        } else if p.exists() {
             out.push(p.clone());
+        } else {
+            anyhow::bail!("{}: no such file or folder", p.display());
         }
     }
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+fn walk(dir: &Path, in_pack: bool, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    let in_pack = in_pack || dir.join(saker_detect::pack::MANIFEST).is_file();
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     entries.sort();
     for p in entries {
+        let hidden = p
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if hidden {
+            continue;
+        }
         if p.is_dir() {
-            walk(&p, out)?;
-        } else if input_kind(&p) == Some(Input::Cql) {
-            out.push(p);
+            let pack_tests = in_pack
+                && p.file_name()
+                    .is_some_and(|n| n == saker_detect::pack::TESTS_DIR);
+            if !pack_tests {
+                walk(&p, in_pack, out)?;
+            }
+            continue;
+        }
+        match input_kind(&p) {
+            Some(Input::Cql) => out.push(p),
+            Some(Input::SigmaRule) => {
+                let manifest = p
+                    .file_name()
+                    .is_some_and(|n| n == saker_detect::pack::MANIFEST);
+                let sigma = std::fs::read_to_string(&p).is_ok_and(|t| looks_like_sigma(&t));
+                if !manifest && sigma {
+                    out.push(p);
+                }
+            }
+            None => {}
         }
     }
     Ok(())
@@ -91,14 +124,57 @@ fn check_cql(text: &str, opts: &saker_cql::CheckOptions) -> Vec<Diagnostic> {
     saker_cql::check(text, opts)
 }
 
-/// Sigma rules are checked by the Sigma front-end once it offers a checker.
-fn check_sigma_rule(_path: &Path, _text: &str) -> anyhow::Result<Vec<Diagnostic>> {
-    anyhow::bail!("checking Sigma rules is not supported yet")
+fn check_sigma_rule(path: &Path, text: &str) -> Vec<Diagnostic> {
+    saker_sigma::check_source(path, text.to_owned()).diagnostics
 }
 
-/// Detection packs are checked by the pack crate once it offers a checker.
-fn check_detection_pack(_path: &Path, _text: &str) -> anyhow::Result<Vec<Diagnostic>> {
-    anyhow::bail!("checking detection packs is not supported yet")
+/// A pack may keep a query verbatim as a reference and list the lints it is known to trip
+/// (`known_findings` in `detection.yml`); those warnings become notes that say so.
+fn acknowledge_known_findings(path: &Path, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return diagnostics;
+    };
+    if !dir.join(saker_detect::pack::MANIFEST).is_file() {
+        return diagnostics;
+    }
+    let Ok(pack) = saker_detect::load_pack(dir) else {
+        return diagnostics;
+    };
+    let name = name.to_string_lossy();
+    let Some(entry) = pack.manifest.queries.iter().find(|q| q.file == name) else {
+        return diagnostics;
+    };
+    for d in &mut diagnostics {
+        if d.severity == Severity::Warning && entry.known_findings.iter().any(|c| c == d.code) {
+            d.severity = Severity::Note;
+            d.message = format!(
+                "{} (known finding, acknowledged in detection.yml)",
+                d.message
+            );
+        }
+    }
+    diagnostics
+}
+
+/// Pack diagnostics (manifest, tests, Markdown query blocks, test coverage of each query and
+/// rule), grouped per file so each renders against its own text.
+fn check_detection_packs(paths: &[PathBuf]) -> anyhow::Result<Vec<Checked>> {
+    let mut by_file: Vec<Checked> = Vec::new();
+    for (file, d) in saker_detect::check_packs(paths)? {
+        let name = file.display().to_string();
+        match by_file.iter_mut().find(|c| c.file == name) {
+            Some(c) => c.diagnostics.push(d),
+            None => {
+                let text = std::fs::read_to_string(&file).unwrap_or_default();
+                by_file.push(Checked {
+                    file: name,
+                    text,
+                    diagnostics: vec![d],
+                });
+            }
+        }
+    }
+    Ok(by_file)
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -126,21 +202,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         };
         let diagnostics = match input_kind(path) {
-            Some(Input::Cql) | None => Ok(check_cql(&text, &opts)),
+            Some(Input::Cql) | None => acknowledge_known_findings(path, check_cql(&text, &opts)),
             Some(Input::SigmaRule) => check_sigma_rule(path, &text),
-            Some(Input::DetectionPack) => check_detection_pack(path, &text),
         };
-        match diagnostics {
-            Ok(diagnostics) => results.push(Checked {
-                file,
-                text,
-                diagnostics,
-            }),
-            Err(e) => {
-                eprintln!("error: {file}: {e}");
-                failures += 1;
-            }
-        }
+        results.push(Checked {
+            file,
+            text,
+            diagnostics,
+        });
+    }
+    let dirs: Vec<PathBuf> = args.paths.iter().filter(|p| p.is_dir()).cloned().collect();
+    if !dirs.is_empty() {
+        results.extend(check_detection_packs(&dirs)?);
     }
     let errors = results
         .iter()
@@ -255,10 +328,15 @@ mod tests {
     fn kinds_by_extension() {
         assert_eq!(input_kind(Path::new("a/b.cql")), Some(Input::Cql));
         assert_eq!(input_kind(Path::new("rule.yml")), Some(Input::SigmaRule));
-        assert_eq!(
-            input_kind(Path::new("x/pack.yml")),
-            Some(Input::DetectionPack)
-        );
         assert_eq!(input_kind(Path::new("notes.txt")), None);
+    }
+
+    #[test]
+    fn only_sigma_shaped_yaml_is_walked() {
+        assert!(looks_like_sigma("title: x\ndetection:\n  sel: {}\n"));
+        assert!(looks_like_sigma(
+            "title: x\ncorrelation:\n  type: event_count\n"
+        ));
+        assert!(!looks_like_sigma("id: T1\ntests:\n  - name: a\n"));
     }
 }
