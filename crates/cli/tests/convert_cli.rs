@@ -210,7 +210,11 @@ fn regression_data_converts_and_matches_native_hits() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// SigmaHQ Windows rules with the falcon pipeline: each converts or is refused with a reason.
+/// SigmaHQ Windows rules with the falcon pipeline: each converts, or is refused with a reason
+/// naming the field (in backticks) or the log source Falcon has no mapping for. Measured on the
+/// staged rules (2,407 rules): 1,397 converted, 33 converted with the `file-name-only` caveat,
+/// 977 refused — 820 for a field or log source without a Falcon mapping, 157 for a value the
+/// Falcon field cannot hold faithfully (`ParentImage` paths, IMPHASH/SHA1 hashes, …).
 #[test]
 fn sigmahq_windows_rules_convert_or_are_refused_with_a_reason() {
     let Some(shared) = shared() else {
@@ -225,28 +229,59 @@ fn sigmahq_windows_rules_convert_or_are_refused_with_a_reason() {
     let out = stdout(&o);
     let rows: Vec<&str> = out.lines().skip(1).take_while(|l| !l.is_empty()).collect();
     assert!(rows.len() >= 2000, "{} rows", rows.len());
+    let (mut converted, mut caveated, mut unmapped, mut unfaithful) = (0, 0, 0, 0);
+    let mut unnamed = Vec::new();
     for r in &rows {
         let cols: Vec<&str> = r.split('\t').collect();
         assert_eq!(cols.len(), 4, "{r}");
-        if cols[0] == "refused" {
-            assert!(
-                cols[3].contains("no Falcon field for field")
-                    || cols[3].contains("no Falcon field for fields")
-                    || cols[3].contains("has no Falcon event type mapping")
-                    || !cols[3].is_empty(),
-                "{r}"
-            );
-            assert!(!cols[3].contains("converter bug"), "{r}");
+        let reason = cols[3];
+        match cols[0] {
+            "converted" => converted += 1,
+            "converted-with-caveats" => {
+                assert_eq!(reason, "file-name-only", "{r}");
+                caveated += 1;
+            }
+            "refused" => {
+                let names_field = reason.matches('`').count() >= 2;
+                if reason.starts_with("no Falcon field for field")
+                    || reason.starts_with("no Falcon field for fields")
+                    || reason.contains("has no Falcon event type mapping")
+                {
+                    unmapped += 1;
+                } else if reason.starts_with("no faithful mapping: ") && names_field {
+                    unfaithful += 1;
+                } else {
+                    unnamed.push(*r);
+                }
+                assert!(
+                    names_field || reason.starts_with("log source (product"),
+                    "{r}"
+                );
+            }
+            other => panic!("unknown status {other}: {r}"),
         }
     }
-    let converted = rows.iter().filter(|r| r.starts_with("converted")).count();
-    let named = rows
-        .iter()
-        .filter(|r| r.contains("no Falcon field for") || r.contains("no Falcon event type mapping"))
-        .count();
+    let total = rows.len();
+    eprintln!(
+        "{total} rules: {converted} converted, {caveated} with caveats, {unmapped} refused (no Falcon mapping), {unfaithful} refused (value not faithfully mappable), {} other",
+        unnamed.len()
+    );
     assert!(
-        (converted + named) * 100 >= rows.len() * 95,
-        "{converted} converted + {named} refused with a named field or log source of {}",
-        rows.len()
+        unnamed.is_empty(),
+        "refusals not naming a field or log source:\n{}",
+        unnamed.join("\n")
+    );
+    assert!(
+        (converted + caveated + unmapped + unfaithful) * 100 >= total * 95,
+        "{converted} + {caveated} converted, {unmapped} + {unfaithful} refused with a named field or log source, of {total}"
+    );
+    // Converted rules are the majority; a mapping regression would drop this.
+    assert!(
+        converted + caveated >= total * 55 / 100,
+        "{converted} + {caveated} of {total}"
+    );
+    assert!(
+        out.contains(&format!("{total} rules to cql: {converted} converted")),
+        "{out}"
     );
 }

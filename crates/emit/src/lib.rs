@@ -130,6 +130,9 @@ pub enum Caveat {
     EmptyMeansAbsent,
     /// Percentile in the target is an estimate (LogScale `percentile()` is approximate).
     ApproximatePercentile,
+    /// A full path is matched on its file name only: the target field holds no directory
+    /// (Falcon `ParentBaseFileName`, `ContextBaseFileName`).
+    FileNameOnly,
 }
 
 impl Caveat {
@@ -140,6 +143,7 @@ impl Caveat {
             Caveat::SearchWindowIsTimespan => "search-window-is-timespan",
             Caveat::EmptyMeansAbsent => "empty-means-absent",
             Caveat::ApproximatePercentile => "approximate-percentile",
+            Caveat::FileNameOnly => "file-name-only",
         }
     }
 
@@ -153,6 +157,9 @@ impl Caveat {
             }
             Caveat::EmptyMeansAbsent => "an absent field and an empty field cannot be told apart",
             Caveat::ApproximatePercentile => "the target computes percentiles approximately",
+            Caveat::FileNameOnly => {
+                "a full path is matched on its file name only, in any directory"
+            }
         }
     }
 }

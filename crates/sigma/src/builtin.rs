@@ -22,6 +22,117 @@ pub struct Variant {
     /// The channel writes EventData names with spaces (`Source Name`) where Sigma writes
     /// `SourceName`: a field also matches its spaced spelling.
     pub spaced_names: bool,
+    /// Sigma field → how its values are rewritten for the target (after the field rename).
+    pub values: Vec<(&'static str, ValueMap)>,
+    /// Sigma fields the target spells the same way (no rename needed, but mapped).
+    pub same_names: &'static [&'static str],
+}
+
+impl Variant {
+    fn new(route: Route, label: &'static str) -> Self {
+        Variant {
+            route,
+            fields: Vec::new(),
+            label,
+            spaced_names: false,
+            values: Vec::new(),
+            same_names: &[],
+        }
+    }
+
+    /// The value mapping of a Sigma field, if it has one.
+    pub fn value_map(&self, sigma_field: &str) -> Option<&ValueMap> {
+        self.values
+            .iter()
+            .find(|(f, _)| *f == sigma_field)
+            .map(|(_, m)| m)
+    }
+
+    /// Every field a rule lowered for this variant can test: routing fields, renamed fields,
+    /// fields a value mapping moves a test to, and fields spelled as in Sigma.
+    pub fn target_fields(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self
+            .route
+            .selectors
+            .iter()
+            .map(|(f, _)| f.as_str())
+            .collect();
+        for (_, targets) in &self.fields {
+            for t in *targets {
+                if *t == FALCON_REGISTRY_PATH {
+                    out.extend(["RegObjectName", "RegValueName"]);
+                } else {
+                    out.push(t);
+                }
+            }
+        }
+        for (_, m) in &self.values {
+            if let ValueMap::Hashes(table) = m {
+                out.extend(table.iter().filter_map(|(_, f)| *f));
+            }
+        }
+        out.extend(self.same_names.iter().copied());
+        out
+    }
+}
+
+/// How a Sigma field's values are rewritten when the target stores the value differently.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueMap {
+    /// Windows paths with a drive letter (`C:\…`) are NT device paths in the target
+    /// (`\Device\HarddiskVolumeN\…`).
+    DevicePath,
+    /// The target holds only the file name (last component after `separator`): a value is
+    /// reduced to the file name where that keeps its meaning, and refused where it does not.
+    FileName { separator: char },
+    /// Names with a fixed target value (integrity levels, DNS record types, connection
+    /// direction); an unknown name is refused.
+    Names(&'static NameTable),
+    /// Sysmon's `Hashes` list (`SHA1=…,MD5=…,IMPHASH=…`): each `ALGO=hex` test becomes a test on
+    /// the target's field for that algorithm (`None`: the target has no such field).
+    Hashes(&'static [(&'static str, Option<&'static str>)]),
+}
+
+/// A table of Sigma value names and the target values they stand for.
+#[derive(Debug, PartialEq, Eq)]
+pub struct NameTable {
+    /// What the values are, for messages (`integrity level`).
+    pub what: &'static str,
+    /// Name (matched ignoring ASCII case) → target values (several are alternatives).
+    pub names: &'static [(&'static str, &'static [&'static str])],
+    /// Decimal numbers are already target values and pass unchanged.
+    pub numbers_pass: bool,
+    /// A prefix after which a decimal number is the target value (`S-1-16-` for integrity SIDs).
+    pub number_prefix: Option<&'static str>,
+}
+
+impl NameTable {
+    /// The target values for a Sigma value; `None` when it has no mapping.
+    pub fn lookup(&self, value: &str) -> Option<Vec<String>> {
+        let v = value.trim();
+        if let Some((_, out)) = self.names.iter().find(|(n, _)| n.eq_ignore_ascii_case(v)) {
+            return Some(out.iter().map(|s| (*s).to_owned()).collect());
+        }
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if self.numbers_pass && digits(v) {
+            return Some(vec![v.to_owned()]);
+        }
+        let rest = self.number_prefix.and_then(|p| {
+            v.get(..p.len())
+                .filter(|h| h.eq_ignore_ascii_case(p))
+                .map(|_| &v[p.len()..])
+        })?;
+        digits(rest).then(|| vec![rest.to_owned()])
+    }
+
+    /// The accepted names, for messages.
+    pub fn names(&self) -> String {
+        self.names
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// `SourceName` → `Source Name`, `FWLink` → `FW Link`.
@@ -61,6 +172,17 @@ impl Target {
             "raw" | "none" => Self::Raw,
             _ => return None,
         })
+    }
+
+    /// The target's name in messages (`Falcon`, `Windows`, …).
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Self::Windows => "Windows",
+            Self::Falcon => "Falcon",
+            Self::Mde => "Defender",
+            Self::Ecs => "ECS",
+            Self::Raw => "raw",
+        }
     }
 
     pub fn name(self) -> &'static str {
@@ -235,6 +357,8 @@ fn windows(ls: &Logsource) -> Option<Vec<Variant>> {
             fields: Vec::new(),
             label: "powershell",
             spaced_names: false,
+            values: Vec::new(),
+            same_names: &[],
         };
         match cat {
             "ps_script" => {
@@ -262,6 +386,8 @@ fn windows(ls: &Logsource) -> Option<Vec<Variant>> {
             fields: Vec::new(),
             label: "sysmon",
             spaced_names: false,
+            values: Vec::new(),
+            same_names: &[],
         }];
         if cat == "process_creation" {
             variants.push(Variant {
@@ -269,6 +395,8 @@ fn windows(ls: &Logsource) -> Option<Vec<Variant>> {
                 fields: SECURITY_4688_FIELDS.to_vec(),
                 label: "security-4688",
                 spaced_names: false,
+                values: Vec::new(),
+                same_names: &[],
             });
         }
         return Some(variants);
@@ -279,8 +407,70 @@ fn windows(ls: &Logsource) -> Option<Vec<Variant>> {
         fields: Vec::new(),
         label: "channel",
         spaced_names: ls.service.as_deref() == Some("windefend"),
+        values: Vec::new(),
+        same_names: &[],
     }])
 }
+
+/// Windows mandatory integrity levels (the RID of the `S-1-16-N` label SID), as Falcon's
+/// `IntegrityLevel` holds them.
+pub static INTEGRITY_LEVELS: NameTable = NameTable {
+    what: "integrity level",
+    names: &[
+        ("Untrusted", &["0"]),
+        ("Low", &["4096"]),
+        ("Medium", &["8192"]),
+        ("Medium Plus", &["8448"]),
+        ("Medium_Plus", &["8448"]),
+        ("High", &["12288"]),
+        ("System", &["16384"]),
+        ("Protected", &["20480"]),
+    ],
+    numbers_pass: true,
+    number_prefix: Some("S-1-16-"),
+};
+
+/// DNS record types (IANA RR TYPE numbers), as Falcon's `RequestType` holds them.
+pub static DNS_RECORD_TYPES: NameTable = NameTable {
+    what: "DNS record type",
+    names: &[
+        ("A", &["1"]),
+        ("NS", &["2"]),
+        ("CNAME", &["5"]),
+        ("SOA", &["6"]),
+        ("PTR", &["12"]),
+        ("MX", &["15"]),
+        ("TXT", &["16"]),
+        ("AAAA", &["28"]),
+        ("SRV", &["33"]),
+        ("ANY", &["255"]),
+    ],
+    numbers_pass: true,
+    number_prefix: None,
+};
+
+/// Sysmon's `Initiated` (the host opened the connection) → Falcon's connection event types.
+pub static FALCON_CONNECTION_DIRECTION: NameTable = NameTable {
+    what: "connection direction",
+    names: &[
+        ("true", &["NetworkConnectIP4", "NetworkConnectIP6"]),
+        (
+            "false",
+            &["NetworkReceiveAcceptIP4", "NetworkReceiveAcceptIP6"],
+        ),
+    ],
+    numbers_pass: false,
+    number_prefix: None,
+};
+
+/// Falcon hash fields per Sysmon `Hashes` algorithm. `SHA1HashData` is often all zeros, so a
+/// SHA1 test is refused rather than silently never matching; Falcon has no import hash.
+const FALCON_HASHES: &[(&str, Option<&str>)] = &[
+    ("MD5", Some("MD5HashData")),
+    ("SHA256", Some("SHA256HashData")),
+    ("SHA1", None),
+    ("IMPHASH", None),
+];
 
 const FALCON_PROCESS_FIELDS: &[(&str, &[&str])] = &[
     ("Image", &["ImageFileName"]),
@@ -289,37 +479,89 @@ const FALCON_PROCESS_FIELDS: &[(&str, &[&str])] = &[
     ("ProcessId", &["RawProcessId"]),
     ("sha256", &["SHA256HashData"]),
     ("md5", &["MD5HashData"]),
-    ("sha1", &["SHA1HashData"]),
     ("Computer", &["ComputerName"]),
     ("OriginalFileName", &["OriginalFilename"]),
 ];
 
-fn falcon(ls: &Logsource) -> Option<Vec<Variant>> {
-    if ls.product.as_deref().is_some_and(|p| p != "windows") {
-        return None;
+const WINDOWS_FILE_NAME: ValueMap = ValueMap::FileName { separator: '\\' };
+
+/// `event_platform` values per Sigma product.
+fn falcon_platform(product: Option<&str>) -> Option<&'static str> {
+    match product {
+        None | Some("windows") => Some("Win"),
+        Some("linux") => Some("Lin"),
+        Some("macos") => Some("Mac"),
+        Some(_) => None,
     }
-    let name = "#event_simpleName";
-    let v = |types: &'static [&'static str], fields: &[(&'static str, &'static [&'static str])]| {
-        Some(vec![Variant {
-            route: route(&[(name, types)]),
-            fields: fields.to_vec(),
-            label: "falcon",
-            spaced_names: false,
-        }])
+}
+
+fn falcon(ls: &Logsource) -> Option<Vec<Variant>> {
+    let platform = falcon_platform(ls.product.as_deref())?;
+    let category = ls.category.as_deref()?;
+    let v = |types: &'static [&'static str],
+             fields: &[(&'static str, &'static [&'static str])],
+             values: &[(&'static str, ValueMap)],
+             same_names: &'static [&'static str]| {
+        let mut v = Variant::new(
+            Route {
+                selectors: vec![
+                    ("event_platform".to_owned(), vec![platform.to_owned()]),
+                    (
+                        "#event_simpleName".to_owned(),
+                        types.iter().map(|t| (*t).to_owned()).collect(),
+                    ),
+                ],
+            },
+            "falcon",
+        );
+        v.fields = fields.to_vec();
+        v.values = values.to_vec();
+        v.same_names = same_names;
+        Some(vec![v])
     };
-    match ls.category.as_deref()? {
+    if platform != "Win" {
+        // Linux and macOS: process events only, POSIX paths.
+        return match category {
+            "process_creation" => v(
+                &["ProcessRollup2", "SyntheticProcessRollup2"],
+                FALCON_PROCESS_FIELDS,
+                &[("ParentImage", ValueMap::FileName { separator: '/' })],
+                &["CommandLine"],
+            ),
+            _ => None,
+        };
+    }
+    match category {
         "process_creation" => v(
             &["ProcessRollup2", "SyntheticProcessRollup2"],
             FALCON_PROCESS_FIELDS,
+            &[
+                ("Image", ValueMap::DevicePath),
+                ("ParentImage", WINDOWS_FILE_NAME),
+                ("IntegrityLevel", ValueMap::Names(&INTEGRITY_LEVELS)),
+                ("Hashes", ValueMap::Hashes(FALCON_HASHES)),
+            ],
+            &["CommandLine", "IntegrityLevel"],
         ),
         "network_connection" => v(
-            &["NetworkConnectIP4", "NetworkConnectIP6"],
+            &[
+                "NetworkConnectIP4",
+                "NetworkConnectIP6",
+                "NetworkReceiveAcceptIP4",
+                "NetworkReceiveAcceptIP6",
+            ],
             &[
                 ("DestinationIp", &["RemoteAddressIP4", "RemoteAddressIP6"]),
                 ("DestinationPort", &["RemotePort"]),
                 ("SourcePort", &["LocalPort"]),
                 ("Image", &["ContextBaseFileName"]),
+                ("Initiated", &["#event_simpleName"]),
             ],
+            &[
+                ("Image", WINDOWS_FILE_NAME),
+                ("Initiated", ValueMap::Names(&FALCON_CONNECTION_DIRECTION)),
+            ],
+            &[],
         ),
         "dns_query" => v(
             &["DnsRequest"],
@@ -329,22 +571,46 @@ fn falcon(ls: &Logsource) -> Option<Vec<Variant>> {
                 ("QueryResults", &["IP4Records", "IP6Records"]),
                 ("Image", &["ContextBaseFileName"]),
             ],
+            &[
+                ("Image", WINDOWS_FILE_NAME),
+                ("record_type", ValueMap::Names(&DNS_RECORD_TYPES)),
+            ],
+            &[],
         ),
         "image_load" => v(
             &["ClassifiedModuleLoad", "ImageHash"],
             &[
                 ("Image", &["TargetImageFileName"]),
                 ("ImageLoaded", &["ImageFileName"]),
+                ("md5", &["MD5HashData"]),
+                ("sha256", &["SHA256HashData"]),
             ],
-        ),
-        "driver_load" => v(&["DriverLoad"], &[("ImageLoaded", &["ImageFileName"])]),
-        "ps_script" => v(
             &[
-                "ScriptControlScanTelemetry",
-                "CommandHistory",
-                "NewScriptWritten",
+                ("Image", ValueMap::DevicePath),
+                ("ImageLoaded", ValueMap::DevicePath),
+                ("Hashes", ValueMap::Hashes(FALCON_HASHES)),
             ],
+            &[],
+        ),
+        "driver_load" => v(
+            &["DriverLoad"],
+            &[
+                ("ImageLoaded", &["ImageFileName"]),
+                ("md5", &["MD5HashData"]),
+                ("sha256", &["SHA256HashData"]),
+            ],
+            &[
+                ("ImageLoaded", ValueMap::DevicePath),
+                ("Hashes", ValueMap::Hashes(FALCON_HASHES)),
+            ],
+            &[],
+        ),
+        // `NewScriptWritten` carries only the script's file name, not its content.
+        "ps_script" => v(
+            &["ScriptControlScanTelemetry", "CommandHistory"],
             &[("ScriptBlockText", &["ScriptContent", "CommandHistory"])],
+            &[],
+            &[],
         ),
         "registry_set" | "registry_event" | "registry_add" | "registry_delete" => v(
             &[
@@ -357,6 +623,8 @@ fn falcon(ls: &Logsource) -> Option<Vec<Variant>> {
                 ("Details", &["RegStringValue"]),
                 ("Image", &["ContextBaseFileName"]),
             ],
+            &[("Image", WINDOWS_FILE_NAME)],
+            &[],
         ),
         _ => None,
     }
@@ -372,6 +640,8 @@ fn mde(ls: &Logsource) -> Option<Vec<Variant>> {
             fields: fields.to_vec(),
             label: "mde",
             spaced_names: false,
+            values: Vec::new(),
+            same_names: &[],
         }])
     };
     const INITIATING: &[(&str, &[&str])] = &[
@@ -453,6 +723,8 @@ fn ecs(ls: &Logsource) -> Option<Vec<Variant>> {
             fields: fields.to_vec(),
             label: "ecs",
             spaced_names: false,
+            values: Vec::new(),
+            same_names: &[],
         }])
     };
     match ls.category.as_deref()? {
@@ -572,11 +844,41 @@ mod tests {
         let v = Target::Falcon
             .variants(&ls("windows", "process_creation", ""))
             .unwrap();
-        assert_eq!(v[0].route.selectors[0].0, "#event_simpleName");
+        assert_eq!(
+            v[0].route.selectors[0],
+            ("event_platform".to_owned(), vec!["Win".to_owned()])
+        );
+        assert_eq!(v[0].route.selectors[1].0, "#event_simpleName");
         assert!(
-            v[0].route.selectors[0]
+            v[0].route.selectors[1]
                 .1
                 .contains(&"ProcessRollup2".to_owned())
         );
+        assert!(v[0].target_fields().contains(&"CommandLine"));
+        assert!(!v[0].target_fields().contains(&"CurrentDirectory"));
+        assert!(
+            Target::Falcon
+                .variants(&ls("linux", "dns_query", ""))
+                .is_none()
+        );
+    }
+}
+
+#[cfg(test)]
+mod name_tables {
+    use super::*;
+
+    #[test]
+    fn names_numbers_and_sids_map_to_codes() {
+        assert_eq!(INTEGRITY_LEVELS.lookup("high"), Some(vec!["12288".into()]));
+        assert_eq!(
+            INTEGRITY_LEVELS.lookup("s-1-16-8192"),
+            Some(vec!["8192".into()])
+        );
+        assert_eq!(INTEGRITY_LEVELS.lookup("4096"), Some(vec!["4096".into()]));
+        assert_eq!(INTEGRITY_LEVELS.lookup("S-1-16-"), None);
+        assert_eq!(INTEGRITY_LEVELS.lookup("AppContainer"), None);
+        assert_eq!(DNS_RECORD_TYPES.lookup("any"), Some(vec!["255".into()]));
+        assert_eq!(FALCON_CONNECTION_DIRECTION.lookup("1"), None);
     }
 }

@@ -24,7 +24,11 @@ pub const CORRELATION: &str = "SIG0010";
 pub const FILTER: &str = "SIG0011";
 /// A processing pipeline could not be read or uses an unsupported transformation.
 pub const PIPELINE: &str = "SIG0012";
+/// A value has no faithful form in the target's field (the message names the field).
+pub const MAPPING: &str = "SIG0013";
 /// Lint: a search is defined but not used by the condition.
 pub const UNUSED_SEARCH: &str = "SIG-L001";
 /// Lint: the log source has no mapping in the active pipeline; the rule runs on every event.
 pub const UNMAPPED_LOGSOURCE: &str = "SIG-L002";
+/// Lint: the target matches a value less precisely than the rule (the message says how).
+pub const MAPPING_WIDENED: &str = "SIG-L003";

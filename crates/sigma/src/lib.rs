@@ -11,6 +11,7 @@
 pub mod builtin;
 pub mod codes;
 pub mod condition;
+pub mod coverage;
 pub mod load;
 pub mod lower;
 pub mod modifier;
@@ -19,7 +20,8 @@ pub mod rule;
 pub mod value;
 pub mod yaml;
 
-pub use builtin::{Route, Target};
+pub use builtin::{NameTable, Route, Target, ValueMap, Variant};
+pub use coverage::check_mapped;
 pub use load::{
     CompiledCorrelation, CompiledRule, CompiledVariant, CorrelationInput, FileReport, Options,
     Refused, RuleSet, check_path, check_source, load, load_sources,

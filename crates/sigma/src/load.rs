@@ -2,6 +2,7 @@
 //! source, lower to plans, resolve correlations. Every rule either loads or is refused with a
 //! diagnostic; nothing is skipped silently.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -10,7 +11,7 @@ use saker_plan::{
     Correlation, CorrelationCondition, CorrelationKind, Matcher, Op, Plan, Predicate,
 };
 
-use crate::builtin::{Route, Target, Variant};
+use crate::builtin::{Route, Target, ValueMap, Variant};
 use crate::codes;
 use crate::condition::Cond;
 use crate::lower::{self, LowerCtx, Placeholders};
@@ -430,12 +431,22 @@ fn compile_rule(
             }
             out
         };
+        let value_map = |f: &str| -> Option<ValueMap> {
+            let v = v.as_ref()?;
+            pipeline::alternatives(f)
+                .iter()
+                .find_map(|name| v.value_map(name).copied())
+        };
+        let lowering_notes = RefCell::new(Vec::new());
         let ctx = LowerCtx {
             map_field: &map_field,
+            value_map: &value_map,
             placeholders: &opts.placeholders,
+            notes: &lowering_notes,
         };
         let predicate =
             lower::lower_detection(&rule.detection, &ctx).map_err(|d| (rule.meta.clone(), d))?;
+        notes.extend(lowering_notes.into_inner());
         compiled.push(CompiledVariant {
             route: v.as_ref().map(|v| v.route.clone()),
             predicate,

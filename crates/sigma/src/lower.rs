@@ -1,12 +1,13 @@
 //! Detection → plan predicate: modifiers applied to values, searches combined by the condition.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Range;
 
 use saker_diag::{Diagnostic, Kind};
 use saker_plan::{BinaryOp, CmpOp, Expr, Matcher, Predicate, RegexDialect};
 
-use crate::builtin::FALCON_REGISTRY_PATH;
+use crate::builtin::{FALCON_REGISTRY_PATH, ValueMap};
 use crate::codes;
 use crate::condition::{Cond, glob_match};
 use crate::modifier::{self, Modifier, Val};
@@ -20,7 +21,11 @@ pub type Placeholders = HashMap<String, Vec<String>>;
 pub struct LowerCtx<'a> {
     /// Sigma field name → target field names (several are alternatives).
     pub map_field: &'a dyn Fn(&str) -> Vec<String>,
+    /// Sigma field name → how the target stores its values, when it differs.
+    pub value_map: &'a dyn Fn(&str) -> Option<ValueMap>,
     pub placeholders: &'a Placeholders,
+    /// Warnings collected while lowering (values matched less precisely by the target).
+    pub notes: &'a RefCell<Vec<Diagnostic>>,
 }
 
 fn err(code: &'static str, msg: impl Into<String>, span: Range<usize>) -> Diagnostic {
@@ -281,7 +286,7 @@ fn plain_equals(preds: &[Predicate], field: Option<&str>) -> Option<Vec<String>>
 
 /// One test on one value, before it is bound to a field.
 #[derive(Clone, Debug)]
-enum Leaf {
+pub(crate) enum Leaf {
     Str(SigmaString),
     Null,
     Exists(bool),
@@ -289,6 +294,8 @@ enum Leaf {
     Cidr(String),
     Regex(String, String),
     FieldRef(String),
+    /// The test applies to this target field instead of the item's (a value mapping moved it).
+    OnField(String, Box<Leaf>),
 }
 
 impl Leaf {
@@ -305,6 +312,9 @@ impl Leaf {
                 _ => Predicate::False,
             };
         };
+        if let Leaf::OnField(other, inner) = self {
+            return inner.to_predicate(Some(other), ci);
+        }
         if field == FALCON_REGISTRY_PATH {
             return falcon_registry(self, ci);
         }
@@ -334,6 +344,7 @@ impl Leaf {
                 Box::new(Expr::Field(field.to_owned())),
                 Box::new(Expr::Field(other.clone())),
             )),
+            Leaf::OnField(other, inner) => inner.to_predicate(Some(other), ci),
         }
     }
 }
@@ -453,7 +464,35 @@ fn value_leaves(
             }
         }
     }
-    Ok(leaves)
+    map_values(leaves, m, item, ctx)
+}
+
+/// Rewrites the leaves of a field whose values the target stores differently.
+fn map_values(
+    leaves: Vec<Leaf>,
+    m: &Mods,
+    item: &Item,
+    ctx: &LowerCtx,
+) -> Result<Vec<Leaf>, Diagnostic> {
+    let Some(field) = item.field.as_deref() else {
+        return Ok(leaves);
+    };
+    let Some(map) = (ctx.value_map)(field) else {
+        return Ok(leaves);
+    };
+    let target = (ctx.map_field)(field);
+    let names = valuemap::FieldNames {
+        sigma: field,
+        target: &target,
+    };
+    let mapped = valuemap::map_leaves(&map, &names, leaves, !m.cased)
+        .map_err(|msg| err(codes::MAPPING, msg, item.span.clone()))?;
+    ctx.notes
+        .borrow_mut()
+        .extend(mapped.widened.into_iter().map(|msg| {
+            Diagnostic::warning(Kind::Lint, codes::MAPPING_WIDENED, msg, item.span.clone())
+        }));
+    Ok(mapped.leaves)
 }
 
 fn apply_transform(
@@ -629,3 +668,4 @@ fn normalise_hive(s: &SigmaString) -> SigmaString {
 
 #[cfg(test)]
 mod tests;
+mod valuemap;

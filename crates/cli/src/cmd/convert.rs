@@ -145,7 +145,20 @@ struct Outcome {
 fn convert_set(set: &RuleSet, target: Target, setup: &Setup) -> Vec<Outcome> {
     let mut out = Vec::new();
     for r in &set.rules {
-        let result = convert_rule(&r.plan, &r.meta.logsource, target, setup);
+        let mut result = if setup.target == saker_sigma::Target::Falcon {
+            // A field Falcon does not have would make a query that never matches.
+            saker_sigma::check_mapped(r, setup.target).map_err(Refusal::new)
+        } else {
+            Ok(())
+        }
+        .and_then(|()| convert_rule(&r.plan, &r.meta.logsource, target, setup));
+        if let Ok(c) = &mut result
+            && r.notes
+                .iter()
+                .any(|n| n.code == saker_sigma::codes::MAPPING_WIDENED)
+        {
+            c.caveats.push(Caveat::FileNameOnly);
+        }
         out.push(Outcome {
             path: r.path.clone(),
             title: r.meta.title.clone(),
@@ -169,10 +182,14 @@ fn convert_set(set: &RuleSet, target: Target, setup: &Setup) -> Vec<Outcome> {
             path: r.path.clone(),
             title: r.title.clone().unwrap_or_default(),
             id: r.id.clone().unwrap_or_default(),
-            result: Err(Refusal::new(format!(
-                "the rule does not load: {}",
-                r.diagnostic.message
-            ))),
+            result: Err(Refusal::new(
+                if r.diagnostic.code == saker_sigma::codes::MAPPING {
+                    // The pipeline's field cannot hold the value: the message names the field.
+                    format!("no faithful mapping: {}", r.diagnostic.message)
+                } else {
+                    format!("the rule does not load: {}", r.diagnostic.message)
+                },
+            )),
         });
     }
     out
@@ -184,9 +201,6 @@ fn convert_rule(
     target: Target,
     setup: &Setup,
 ) -> Result<Conversion, Refusal> {
-    if setup.target == saker_sigma::Target::Falcon {
-        check_falcon_fields(plan, logsource)?;
-    }
     let table = match (target, setup.target) {
         (Target::Kql, saker_sigma::Target::Mde) => logsource
             .category
@@ -222,54 +236,6 @@ fn convert_plan(
         }
     }
     Ok(conversion)
-}
-
-/// Refuses a rule whose log source or fields have no Falcon mapping, naming them.
-fn check_falcon_fields(
-    plan: &Plan,
-    logsource: &saker_sigma::rule::Logsource,
-) -> Result<(), Refusal> {
-    let Some(variants) = saker_sigma::Target::Falcon.variants(logsource) else {
-        return Err(Refusal::new(format!(
-            "log source (product {}, category {}, service {}) has no Falcon event type mapping",
-            logsource.product.as_deref().unwrap_or("-"),
-            logsource.category.as_deref().unwrap_or("-"),
-            logsource.service.as_deref().unwrap_or("-"),
-        )));
-    };
-    // Fields Sigma names as Falcon does (no mapping entry), and the registry pair the lowering
-    // splits `TargetObject` into.
-    let mut known: Vec<&str> = vec!["event_platform", "RegObjectName", "RegValueName"];
-    if logsource.category.as_deref() == Some("process_creation") {
-        known.push("CommandLine");
-    }
-    for v in &variants {
-        known.extend(v.route.selectors.iter().map(|(f, _)| f.as_str()));
-        for (_, targets) in &v.fields {
-            known.extend(targets.iter().copied());
-        }
-    }
-    let unknown: Vec<String> = saker_emit::fields(plan)
-        .into_iter()
-        .filter(|f| !known.contains(&f.as_str()))
-        .collect();
-    if unknown.is_empty() {
-        return Ok(());
-    }
-    Err(Refusal::new(format!(
-        "no Falcon field for {} {} in category {}",
-        if unknown.len() == 1 {
-            "field"
-        } else {
-            "fields"
-        },
-        unknown
-            .iter()
-            .map(|f| format!("`{f}`"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        logsource.category.as_deref().unwrap_or("-")
-    )))
 }
 
 fn header(o: &Outcome, target: Target) -> String {
