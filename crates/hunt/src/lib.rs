@@ -16,10 +16,13 @@
 
 pub mod correlate;
 pub mod prefilter;
+pub mod program;
+pub mod run;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use program::{Leaves, Program, Scratch};
 use saker_event::{Event, Sym};
 use saker_exec::predicate::{EventFilter, FilterCompiler};
 use saker_exec::{CompiledPredicate, ExecError};
@@ -28,6 +31,7 @@ use saker_sigma::{CompiledRule, CorrelationInput, Level, RuleSet};
 
 pub use correlate::{CorrelationHit, Observation};
 use prefilter::{BucketPrefilter, Requirement};
+pub use run::{RunResult, scan_inputs};
 
 /// What the output needs to know about a rule.
 #[derive(Clone, Debug)]
@@ -58,9 +62,10 @@ pub struct BatchResult {
 }
 
 /// A rule variant placed in a bucket.
+#[derive(Clone, Copy)]
 struct Slot {
     rule: u32,
-    predicate: CompiledPredicate,
+    program: u32,
 }
 
 struct Bucket {
@@ -84,6 +89,9 @@ pub struct Hunt {
     pub rules: Vec<RuleInfo>,
     indexes: Vec<RouteIndex>,
     buckets: Vec<Bucket>,
+    /// One compiled predicate per rule variant (shared by every bucket the variant is in).
+    programs: Vec<Program>,
+    leaves: Leaves,
     /// Variants without a route: offered every event.
     unrouted: Option<usize>,
     /// Per rule: the correlation inputs it feeds.
@@ -124,20 +132,25 @@ impl FilterCompiler for SigmaFilters {
     }
 }
 
-/// Compiles a Sigma predicate for evaluation.
+/// Compiles a Sigma predicate for evaluation on its own (outside a [`Hunt`]).
 pub fn compile_predicate(p: &Predicate) -> Result<CompiledPredicate, ExecError> {
     CompiledPredicate::compile_with(p, &SigmaFilters)
 }
 
 fn route_key(values: &[&str]) -> String {
     let mut key = String::new();
+    route_key_into(values, &mut key);
+    key
+}
+
+fn route_key_into(values: &[&str], key: &mut String) {
+    key.clear();
     for (i, v) in values.iter().enumerate() {
         if i > 0 {
             key.push('\u{1f}');
         }
         key.extend(v.trim().chars().flat_map(char::to_lowercase));
     }
-    key
 }
 
 impl Hunt {
@@ -161,6 +174,8 @@ impl Hunt {
         let mut pending: Vec<PendingBucket> = Vec::new();
         let mut bucket_of: HashMap<(Vec<String>, String), usize> = HashMap::new();
         let mut unrouted: Vec<(Slot, Requirement)> = Vec::new();
+        let mut programs = Vec::new();
+        let mut leaves = Leaves::default();
         for (ri, r) in set.rules.iter().enumerate() {
             let on = enabled(r);
             rules.push(RuleInfo {
@@ -174,8 +189,11 @@ impl Hunt {
                 continue;
             }
             for v in &r.variants {
-                let predicate = match compile_predicate(&v.predicate) {
-                    Ok(p) => p,
+                let program = match leaves.compile(&v.predicate, &SigmaFilters) {
+                    Ok(p) => {
+                        programs.push(p);
+                        (programs.len() - 1) as u32
+                    }
                     Err(e) => {
                         errors.push((ri, e.to_string()));
                         break;
@@ -186,7 +204,7 @@ impl Hunt {
                     unrouted.push((
                         Slot {
                             rule: ri as u32,
-                            predicate,
+                            program,
                         },
                         req,
                     ));
@@ -216,7 +234,7 @@ impl Hunt {
                     pending[idx].1.push((
                         Slot {
                             rule: ri as u32,
-                            predicate: predicate.clone(),
+                            program,
                         },
                         req.clone(),
                     ));
@@ -255,11 +273,14 @@ impl Hunt {
             buckets.push(make_bucket(unrouted));
             buckets.len() - 1
         });
+        leaves.finish();
         (
             Hunt {
                 rules,
                 indexes,
                 buckets,
+                programs,
+                leaves,
                 unrouted,
                 feeds,
                 set_correlations: set.correlations.clone(),
@@ -282,8 +303,11 @@ impl Hunt {
         let mut candidates = Vec::new();
         let mut matched: Vec<u32> = Vec::new();
         let mut values: Vec<&str> = Vec::new();
+        let mut key = String::new();
+        let mut scratch = Scratch::default();
         for event in events {
             matched.clear();
+            scratch.next_event(&self.leaves);
             for ix in &self.indexes {
                 values.clear();
                 for f in &ix.fields {
@@ -295,12 +319,13 @@ impl Hunt {
                 if values.len() != ix.fields.len() {
                     continue;
                 }
-                if let Some(&b) = ix.buckets.get(&route_key(&values)) {
-                    self.scan_bucket(b, event, &mut candidates, &mut matched);
+                route_key_into(&values, &mut key);
+                if let Some(&b) = ix.buckets.get(&key) {
+                    self.scan_bucket(b, event, &mut candidates, &mut matched, &mut scratch);
                 }
             }
             if let Some(b) = self.unrouted {
-                self.scan_bucket(b, event, &mut candidates, &mut matched);
+                self.scan_bucket(b, event, &mut candidates, &mut matched, &mut scratch);
             }
             if matched.is_empty() {
                 continue;
@@ -336,14 +361,28 @@ impl Hunt {
         event: &Event,
         candidates: &mut Vec<bool>,
         matched: &mut Vec<u32>,
+        scratch: &mut Scratch,
     ) {
-        let bucket = &self.buckets[b];
+        let Some(bucket) = self.buckets.get(b) else {
+            return;
+        };
         bucket.prefilter.candidates(event, candidates);
         for (slot, &cand) in bucket.slots.iter().zip(candidates.iter()) {
-            if cand && !matched.contains(&slot.rule) && slot.predicate.matches(event) {
+            if cand
+                && !matched.contains(&slot.rule)
+                && self
+                    .programs
+                    .get(slot.program as usize)
+                    .is_some_and(|p| p.matches(&self.leaves, event, scratch))
+            {
                 matched.push(slot.rule);
             }
         }
+    }
+
+    /// Distinct leaf tests across all rules (for diagnostics and tests).
+    pub fn leaf_count(&self) -> usize {
+        self.leaves.len()
     }
 
     /// Runs the correlations over every observation of the run.

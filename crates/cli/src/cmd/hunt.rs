@@ -9,9 +9,10 @@ use std::sync::atomic::AtomicU64;
 
 use anyhow::{Context, bail};
 use saker_event::{Event, Sym};
-use saker_hunt::{BatchResult, Hunt};
+use saker_hunt::Hunt;
 use saker_io::write::{OutputFormat, write_rows};
 use saker_io::{ReadOptions, ReadStats};
+
 use saker_sigma::{CompiledRule, Level, Options, Pipeline, RuleSet, Target};
 
 #[derive(clap::Args)]
@@ -131,31 +132,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ..ReadOptions::default()
     };
     let bar = progress_bar(&inputs, progress);
-    let mut hits = Vec::new();
-    let mut observations = Vec::new();
-    let mut malformed = 0u64;
-    let stats: ReadStats = saker_io::par_map_batches(
-        &inputs,
-        &read_opts,
-        |batch| hunt.scan(&batch),
-        |r: BatchResult| {
-            hits.extend(r.hits);
-            observations.extend(r.observations);
-        },
-        |m| {
-            malformed += 1;
-            eprintln!("warning: {m}");
-        },
-    )
-    .context("reading inputs")?;
+    let run = saker_hunt::scan_inputs(&hunt, &inputs, &read_opts).context("reading inputs")?;
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
+    for m in &run.malformed {
+        eprintln!("warning: {m}");
+    }
+    let malformed = run.malformed.len() as u64;
+    let stats = run.stats;
+    let hits = run.result.hits;
+    let observations = run.result.observations;
     let correlation_hits = hunt.correlate(observations);
 
     let mut rows: Vec<(i64, Event)> = Vec::with_capacity(hits.len() + correlation_hits.len());
     let mut by_rule: BTreeMap<(Option<Level>, String), usize> = BTreeMap::new();
-    for h in &hits {
+    for h in hits {
         let info = &hunt.rules[h.rule as usize];
         *by_rule.entry((info.level, info.title.clone())).or_default() += 1;
         let head = RowHead {

@@ -1,0 +1,472 @@
+//! Rule predicates compiled for hunting many rules at once.
+//!
+//! Thousands of Sigma rules repeat the same tests (`Image|endswith: \cmd.exe` appears in hundreds of
+//! them) and mostly test case-insensitively. So:
+//!
+//! * every distinct `(field, matcher)` leaf is compiled once into a shared [`Leaves`] table, and a
+//!   leaf's result is memoised per event ([`Scratch`]): a test shared by many rules runs once;
+//! * case-insensitive text tests run on the field value lower-cased once per event and field, with
+//!   plain byte comparisons and a `memchr` substring finder (a few hundred bytes per needle, nothing
+//!   built at load beyond that);
+//! * matchers with no case-insensitive text form (regex, numeric, CIDR, exists, case-sensitive
+//!   text) use `exec`'s [`CompiledMatcher`]; forms this module does not know at all (keywords,
+//!   field references) use `exec`'s [`CompiledPredicate`]. Matching semantics are the engine's.
+
+use std::collections::{HashMap, HashSet};
+
+use memchr::memmem;
+use saker_event::{Event, Sym};
+use saker_exec::matcher::CompiledMatcher;
+use saker_exec::text::Glob;
+use saker_exec::{CompiledPredicate, ExecError, FilterCompiler};
+use saker_plan::{Matcher, Predicate};
+
+/// A compiled rule predicate; its leaves live in a [`Leaves`] table.
+#[derive(Clone)]
+pub enum Program {
+    True,
+    False,
+    And(Box<[Program]>),
+    Or(Box<[Program]>),
+    Not(Box<Program>),
+    Leaf(u32),
+    Opaque(CompiledPredicate),
+}
+
+/// Every distinct leaf test of a rule set.
+#[derive(Default)]
+pub struct Leaves {
+    leaves: Vec<Leaf>,
+    by_key: HashMap<String, u32>,
+    /// Fields whose lower-cased value some leaf reads, each with its slot in [`Scratch`].
+    folded_slot: HashMap<Sym, u32>,
+}
+
+struct Leaf {
+    field: Sym,
+    test: Test,
+}
+
+enum Test {
+    /// A case-insensitive text test on the lower-cased value (slot in [`Scratch::folded`]).
+    Folded(u32, Folded),
+    /// Any other matcher, on the value as it is.
+    Raw(CompiledMatcher),
+}
+
+enum Folded {
+    Equals {
+        needle: String,
+        number: Option<f64>,
+    },
+    Contains(Box<memmem::Finder<'static>>),
+    StartsWith(String),
+    EndsWith(String),
+    Glob(Glob),
+    AnyOf {
+        exact: HashSet<String>,
+        globs: Vec<Glob>,
+    },
+}
+
+/// Per-thread, per-event working memory: memoised leaf results and lower-cased field values.
+#[derive(Default)]
+pub struct Scratch {
+    /// Current event's stamp (increments per event; never 0 once started).
+    stamp: u32,
+    /// Per leaf: `stamp << 1 | result` when evaluated for the current event.
+    memo: Vec<u32>,
+    /// Per folded slot: the stamp it was filled for, whether the field is present, its value.
+    folded: Vec<(u32, bool, String)>,
+}
+
+impl Scratch {
+    /// Starts a new event.
+    pub fn next_event(&mut self, leaves: &Leaves) {
+        if self.memo.len() != leaves.leaves.len() {
+            self.memo = vec![0; leaves.leaves.len()];
+        }
+        if self.folded.len() != leaves.folded_slot.len() {
+            self.folded = vec![(0, false, String::new()); leaves.folded_slot.len()];
+        }
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 || self.stamp >= u32::MAX >> 1 {
+            self.memo.iter_mut().for_each(|m| *m = 0);
+            self.folded.iter_mut().for_each(|f| f.0 = 0);
+            self.stamp = 1;
+        }
+    }
+}
+
+/// Lower-cases like `exec` does for case-insensitive comparisons (ASCII fast path, else Unicode).
+fn fold_into(value: &str, out: &mut String) {
+    out.clear();
+    if value.is_ascii() {
+        out.push_str(value);
+        out.make_ascii_lowercase();
+    } else {
+        out.extend(value.chars().flat_map(char::to_lowercase));
+    }
+}
+
+fn lower(s: &str) -> String {
+    s.to_lowercase()
+}
+
+/// A value written as a plain decimal number (`-12`, `3.50`): equality also compares numerically,
+/// as `exec`'s equality does.
+fn plain_number(s: &str) -> Option<f64> {
+    let t = s.strip_prefix('-').unwrap_or(s);
+    if t.is_empty() || t.starts_with('.') || t.ends_with('.') {
+        return None;
+    }
+    let mut dot = false;
+    for b in t.bytes() {
+        match b {
+            b'0'..=b'9' => {}
+            b'.' if !dot => dot = true,
+            _ => return None,
+        }
+    }
+    s.parse().ok()
+}
+
+impl Folded {
+    fn new(m: &Matcher) -> Option<Folded> {
+        Some(match m {
+            Matcher::Equals {
+                value,
+                case_insensitive: true,
+            } => Folded::Equals {
+                needle: lower(value),
+                number: plain_number(value),
+            },
+            Matcher::Glob {
+                pattern,
+                case_insensitive: true,
+            } if !pattern.chars().all(|c| c == '*') || pattern.is_empty() => {
+                if pattern.contains('*') {
+                    Folded::Glob(Glob::new(&lower(pattern), false))
+                } else {
+                    Folded::Equals {
+                        needle: lower(pattern),
+                        number: plain_number(pattern),
+                    }
+                }
+            }
+            Matcher::Contains {
+                value,
+                case_insensitive: true,
+            } => Folded::Contains(Box::new(
+                memmem::Finder::new(lower(value).as_bytes()).into_owned(),
+            )),
+            Matcher::StartsWith {
+                value,
+                case_insensitive: true,
+            } => Folded::StartsWith(lower(value)),
+            Matcher::EndsWith {
+                value,
+                case_insensitive: true,
+            } => Folded::EndsWith(lower(value)),
+            Matcher::AnyOf {
+                values,
+                glob,
+                case_insensitive: true,
+            } => {
+                let mut exact = HashSet::new();
+                let mut globs = Vec::new();
+                for v in values {
+                    if *glob && v.contains('*') {
+                        globs.push(Glob::new(&lower(v), false));
+                    } else {
+                        exact.insert(lower(v));
+                    }
+                }
+                Folded::AnyOf { exact, globs }
+            }
+            _ => return None,
+        })
+    }
+
+    fn test(&self, v: &str) -> bool {
+        match self {
+            Folded::Equals { needle, number } => {
+                v == needle || number.is_some_and(|x| plain_number(v) == Some(x))
+            }
+            Folded::Contains(f) => f.find(v.as_bytes()).is_some(),
+            Folded::StartsWith(n) => v.starts_with(n.as_str()),
+            Folded::EndsWith(n) => v.ends_with(n.as_str()),
+            Folded::Glob(g) => g.is_match(v),
+            Folded::AnyOf { exact, globs } => {
+                exact.contains(v) || globs.iter().any(|g| g.is_match(v))
+            }
+        }
+    }
+}
+
+impl Leaves {
+    pub fn len(&self) -> usize {
+        self.leaves.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.leaves.is_empty()
+    }
+
+    /// Compiles `p`, sharing leaves already in the table.
+    pub fn compile(
+        &mut self,
+        p: &Predicate,
+        others: &dyn FilterCompiler,
+    ) -> Result<Program, ExecError> {
+        Ok(match p {
+            Predicate::True => Program::True,
+            Predicate::False => Program::False,
+            Predicate::And(ps) => {
+                let mut nodes = Vec::with_capacity(ps.len());
+                for p in ps {
+                    match self.compile(p, others)? {
+                        Program::True => {}
+                        Program::False => return Ok(Program::False),
+                        n => nodes.push(n),
+                    }
+                }
+                match nodes.len() {
+                    0 => Program::True,
+                    1 => nodes.pop().unwrap_or(Program::True),
+                    _ => Program::And(nodes.into()),
+                }
+            }
+            Predicate::Or(ps) => {
+                let mut nodes = Vec::with_capacity(ps.len());
+                for p in ps {
+                    match self.compile(p, others)? {
+                        Program::False => {}
+                        Program::True => return Ok(Program::True),
+                        n => nodes.push(n),
+                    }
+                }
+                match nodes.len() {
+                    0 => Program::False,
+                    1 => nodes.pop().unwrap_or(Program::False),
+                    _ => Program::Or(nodes.into()),
+                }
+            }
+            Predicate::Not(inner) => match self.compile(inner, others)? {
+                Program::True => Program::False,
+                Program::False => Program::True,
+                Program::Not(n) => *n,
+                n => Program::Not(Box::new(n)),
+            },
+            Predicate::Field { field, matcher } => Program::Leaf(self.leaf(field, matcher)?),
+            Predicate::FreeText(_) | Predicate::Call(_) | Predicate::Expr(_) => {
+                Program::Opaque(CompiledPredicate::compile_with(p, others)?)
+            }
+        })
+    }
+
+    fn leaf(&mut self, field: &str, matcher: &Matcher) -> Result<u32, ExecError> {
+        let key = format!("{field}\u{0}{matcher:?}");
+        if let Some(&id) = self.by_key.get(&key) {
+            return Ok(id);
+        }
+        let sym = Sym::new(field);
+        let test = match Folded::new(matcher) {
+            Some(f) => {
+                let next = self.folded_slot.len() as u32;
+                Test::Folded(*self.folded_slot.entry(sym).or_insert(next), f)
+            }
+            None => Test::Raw(CompiledMatcher::compile(matcher)?),
+        };
+        let id = self.leaves.len() as u32;
+        self.leaves.push(Leaf { field: sym, test });
+        self.by_key.insert(key, id);
+        Ok(id)
+    }
+
+    /// Drops what only compilation needs.
+    pub fn finish(&mut self) {
+        self.by_key = HashMap::new();
+    }
+
+    fn eval_leaf(&self, id: u32, event: &Event, scratch: &mut Scratch) -> bool {
+        let i = id as usize;
+        let stamp = scratch.stamp;
+        if let Some(&m) = scratch.memo.get(i)
+            && m >> 1 == stamp
+        {
+            return m & 1 == 1;
+        }
+        let Some(leaf) = self.leaves.get(i) else {
+            return false;
+        };
+        let result = match &leaf.test {
+            Test::Raw(m) => m.test(event.get(leaf.field)),
+            Test::Folded(slot, f) => match scratch.folded.get_mut(*slot as usize) {
+                Some(entry) => {
+                    if entry.0 != stamp {
+                        entry.0 = stamp;
+                        match event.get(leaf.field) {
+                            Some(v) => {
+                                entry.1 = true;
+                                fold_into(v, &mut entry.2);
+                            }
+                            None => entry.1 = false,
+                        }
+                    }
+                    entry.1 && f.test(&entry.2)
+                }
+                None => false,
+            },
+        };
+        if let Some(m) = scratch.memo.get_mut(i) {
+            *m = (stamp << 1) | result as u32;
+        }
+        result
+    }
+}
+
+impl Program {
+    /// Whether `event` passes. `scratch` must have been started for this event
+    /// ([`Scratch::next_event`]).
+    pub fn matches(&self, leaves: &Leaves, event: &Event, scratch: &mut Scratch) -> bool {
+        match self {
+            Program::True => true,
+            Program::False => false,
+            Program::And(ns) => ns.iter().all(|n| n.matches(leaves, event, scratch)),
+            Program::Or(ns) => ns.iter().any(|n| n.matches(leaves, event, scratch)),
+            Program::Not(n) => !n.matches(leaves, event, scratch),
+            Program::Leaf(id) => leaves.eval_leaf(*id, event, scratch),
+            Program::Opaque(p) => p.matches(event),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoOthers;
+    impl FilterCompiler for NoOthers {
+        fn compile_filter(
+            &self,
+            _: &Predicate,
+        ) -> Result<std::sync::Arc<dyn saker_exec::EventFilter>, ExecError> {
+            Err(ExecError::Unsupported("none".into()))
+        }
+    }
+
+    fn ci(m: fn(String) -> Matcher, v: &str) -> Matcher {
+        m(v.to_owned())
+    }
+
+    fn check(p: &Predicate, e: &Event) -> bool {
+        let mut leaves = Leaves::default();
+        let prog = leaves.compile(p, &NoOthers).unwrap();
+        let mut s = Scratch::default();
+        s.next_event(&leaves);
+        let ours = prog.matches(&leaves, e, &mut s);
+        let theirs = CompiledPredicate::compile(p).unwrap().matches(e);
+        assert_eq!(ours, theirs, "{p:?} on {e:?}");
+        ours
+    }
+
+    #[test]
+    fn agrees_with_exec_on_case_insensitive_text() {
+        let e: Event = [
+            ("Image", "C:\\Windows\\System32\\CMD.EXE"),
+            ("CommandLine", "cmd /c WhoAmI /all"),
+            ("Count", "404.0"),
+            ("Name", "École"),
+        ]
+        .into_iter()
+        .collect();
+        let contains = |v: String| Matcher::Contains {
+            value: v,
+            case_insensitive: true,
+        };
+        let ends = |v: String| Matcher::EndsWith {
+            value: v,
+            case_insensitive: true,
+        };
+        let starts = |v: String| Matcher::StartsWith {
+            value: v,
+            case_insensitive: true,
+        };
+        let equals = |v: String| Matcher::Equals {
+            value: v,
+            case_insensitive: true,
+        };
+        let glob = |v: String| Matcher::Glob {
+            pattern: v,
+            case_insensitive: true,
+        };
+        assert!(check(
+            &Predicate::field("CommandLine", ci(contains, "whoami")),
+            &e
+        ));
+        assert!(!check(
+            &Predicate::field("CommandLine", ci(contains, "net user")),
+            &e
+        ));
+        assert!(check(&Predicate::field("Image", ci(ends, "\\cmd.exe")), &e));
+        assert!(check(
+            &Predicate::field("Image", ci(starts, "c:\\windows")),
+            &e
+        ));
+        assert!(!check(&Predicate::field("Image", ci(starts, "d:\\")), &e));
+        assert!(check(&Predicate::field("Count", ci(equals, "404")), &e));
+        assert!(check(&Predicate::field("Name", ci(equals, "éCOLE")), &e));
+        assert!(check(
+            &Predicate::field("Image", ci(glob, "*\\system32\\*.exe")),
+            &e
+        ));
+        assert!(!check(
+            &Predicate::field("Image", ci(glob, "*\\syswow64\\*")),
+            &e
+        ));
+        assert!(check(&Predicate::field("Image", ci(glob, "*")), &e));
+        assert!(!check(&Predicate::field("Missing", ci(glob, "*")), &e));
+        assert!(!check(&Predicate::field("Missing", ci(contains, "x")), &e));
+        assert!(check(
+            &Predicate::field("Missing", ci(contains, "x")).negate(),
+            &e
+        ));
+        let any = Matcher::AnyOf {
+            values: vec!["cmd /c whoami /ALL".into(), "*\\powershell.exe".into()],
+            glob: true,
+            case_insensitive: true,
+        };
+        assert!(check(&Predicate::field("CommandLine", any.clone()), &e));
+        assert!(!check(&Predicate::field("Image", any), &e));
+        let cased = Matcher::Contains {
+            value: "whoami".into(),
+            case_insensitive: false,
+        };
+        assert!(!check(&Predicate::field("CommandLine", cased), &e));
+    }
+
+    #[test]
+    fn shared_leaves_are_compiled_once_and_memoised_per_event() {
+        let mut leaves = Leaves::default();
+        let m = Matcher::EndsWith {
+            value: "\\cmd.exe".into(),
+            case_insensitive: true,
+        };
+        let a = leaves
+            .compile(&Predicate::field("Image", m.clone()), &NoOthers)
+            .unwrap();
+        let b = leaves
+            .compile(&Predicate::field("Image", m).negate(), &NoOthers)
+            .unwrap();
+        assert_eq!(leaves.len(), 1);
+        let mut s = Scratch::default();
+        let yes: Event = [("Image", "X\\CMD.exe")].into_iter().collect();
+        let no: Event = [("Image", "X\\bash")].into_iter().collect();
+        s.next_event(&leaves);
+        assert!(a.matches(&leaves, &yes, &mut s) && !b.matches(&leaves, &yes, &mut s));
+        // A new event does not see the previous event's memo or folded value.
+        s.next_event(&leaves);
+        assert!(!a.matches(&leaves, &no, &mut s) && b.matches(&leaves, &no, &mut s));
+    }
+}
