@@ -61,6 +61,10 @@ pub struct BatchResult {
     pub events: u64,
 }
 
+thread_local! {
+    static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
+}
+
 /// A rule variant placed in a bucket.
 #[derive(Clone, Copy)]
 struct Slot {
@@ -304,7 +308,8 @@ impl Hunt {
         let mut matched: Vec<u32> = Vec::new();
         let mut values: Vec<&str> = Vec::new();
         let mut key = String::new();
-        let mut scratch = Scratch::default();
+        // Reused across batches on this thread: its memo table is as large as the leaf table.
+        let mut scratch = SCRATCH.take();
         for event in events {
             matched.clear();
             scratch.next_event(&self.leaves);
@@ -352,6 +357,7 @@ impl Hunt {
                 }
             }
         }
+        SCRATCH.set(scratch);
         out
     }
 

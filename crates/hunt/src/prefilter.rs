@@ -11,6 +11,9 @@ use saker_plan::{Matcher, Predicate};
 /// Literals shorter than this are too common to narrow anything down.
 const MIN_USEFUL_LEN: usize = 3;
 
+/// The pseudo field of a keyword (free-text) literal: it may occur in any field.
+pub const ANY_FIELD: &str = "\u{0}any";
+
 /// A necessary condition: at least one `(field, literal)` occurs. `None` means "no literal
 /// requirement could be derived" (the variant is always evaluated).
 pub type Requirement = Option<Vec<(String, String)>>;
@@ -20,6 +23,11 @@ pub fn requirement(p: &Predicate) -> Requirement {
     match p {
         Predicate::Field { field, matcher } => matcher_literals(matcher)
             .map(|lits| lits.into_iter().map(|l| (field.clone(), l)).collect()),
+        Predicate::FreeText(matcher) => matcher_literals(matcher).map(|lits| {
+            lits.into_iter()
+                .map(|l| (ANY_FIELD.to_owned(), l))
+                .collect()
+        }),
         Predicate::Or(ps) => {
             let mut all = Vec::new();
             for p in ps {
@@ -76,7 +84,8 @@ pub struct BucketPrefilter {
 }
 
 struct FieldAutomaton {
-    field: Sym,
+    /// `None`: every field's value (keyword literals).
+    field: Option<Sym>,
     ac: AhoCorasick,
     /// Pattern id → slots it unlocks.
     targets: Vec<Vec<u32>>,
@@ -116,7 +125,7 @@ impl BucketPrefilter {
                 .build(lits.iter().map(|(l, _)| l.as_bytes()));
             match built {
                 Ok(ac) => fields.push(FieldAutomaton {
-                    field: Sym::new(&field),
+                    field: (field != ANY_FIELD).then(|| Sym::new(&field)),
                     ac,
                     targets: lits.into_iter().map(|(_, t)| t).collect(),
                 }),
@@ -145,15 +154,29 @@ impl BucketPrefilter {
             candidates[s] = true;
         }
         for fa in &self.fields {
-            let Some(value) = event.get(fa.field) else {
-                continue;
-            };
-            for m in fa.ac.find_overlapping_iter(value.as_bytes()) {
-                if let Some(targets) = fa.targets.get(m.pattern().as_usize()) {
-                    for &t in targets {
-                        if let Some(c) = candidates.get_mut(t as usize) {
-                            *c = true;
-                        }
+            match fa.field {
+                Some(field) => {
+                    if let Some(value) = event.get(field) {
+                        fa.mark(value, candidates);
+                    }
+                }
+                None => {
+                    for (_, value) in event.iter() {
+                        fa.mark(value, candidates);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl FieldAutomaton {
+    fn mark(&self, value: &str, candidates: &mut [bool]) {
+        for m in self.ac.find_overlapping_iter(value.as_bytes()) {
+            if let Some(targets) = self.targets.get(m.pattern().as_usize()) {
+                for &t in targets {
+                    if let Some(c) = candidates.get_mut(t as usize) {
+                        *c = true;
                     }
                 }
             }
@@ -214,5 +237,27 @@ mod tests {
         let mut c = Vec::new();
         pf.candidates(&e, &mut c);
         assert_eq!(c, vec![true, false, true]);
+    }
+
+    #[test]
+    fn keyword_literals_are_looked_for_in_every_field() {
+        let kw = Predicate::FreeText(Matcher::Contains {
+            value: "Set-Mailbox".into(),
+            case_insensitive: true,
+        });
+        let req = requirement(&kw).unwrap();
+        assert_eq!(req, vec![(ANY_FIELD.to_owned(), "set-mailbox".to_owned())]);
+        let pf = BucketPrefilter::build(&[Some(req)]);
+        let mut c = Vec::new();
+        let hit: Event = [("a", "x"), ("Payload", "… SET-MAILBOX -Identity …")]
+            .into_iter()
+            .collect();
+        pf.candidates(&hit, &mut c);
+        assert_eq!(c, vec![true]);
+        let miss: Event = [("a", "x"), ("Payload", "Get-Mailbox")]
+            .into_iter()
+            .collect();
+        pf.candidates(&miss, &mut c);
+        assert_eq!(c, vec![false]);
     }
 }
