@@ -67,8 +67,10 @@ impl Variant {
             }
         }
         for (_, m) in &self.values {
-            if let ValueMap::Hashes(table) = m {
-                out.extend(table.iter().filter_map(|(_, f)| *f));
+            match m {
+                ValueMap::Hashes(table) => out.extend(table.iter().filter_map(|(_, f)| *f)),
+                ValueMap::IpFamily { v4, v6 } => out.extend([*v4, *v6]),
+                _ => {}
             }
         }
         out.extend(self.same_names.iter().copied());
@@ -91,6 +93,9 @@ pub enum ValueMap {
     /// Sysmon's `Hashes` list (`SHA1=…,MD5=…,IMPHASH=…`): each `ALGO=hex` test becomes a test on
     /// the target's field for that algorithm (`None`: the target has no such field).
     Hashes(&'static [(&'static str, Option<&'static str>)]),
+    /// The target keeps IPv4 and IPv6 addresses in separate fields: an address (or `|cidr`
+    /// network) of one family is tested on that family's field only; partial values on both.
+    IpFamily { v4: &'static str, v6: &'static str },
 }
 
 /// A table of Sigma value names and the target values they stand for.
@@ -560,6 +565,13 @@ fn falcon(ls: &Logsource) -> Option<Vec<Variant>> {
             &[
                 ("Image", WINDOWS_FILE_NAME),
                 ("Initiated", ValueMap::Names(&FALCON_CONNECTION_DIRECTION)),
+                (
+                    "DestinationIp",
+                    ValueMap::IpFamily {
+                        v4: "RemoteAddressIP4",
+                        v6: "RemoteAddressIP6",
+                    },
+                ),
             ],
             &[],
         ),
@@ -574,6 +586,13 @@ fn falcon(ls: &Logsource) -> Option<Vec<Variant>> {
             &[
                 ("Image", WINDOWS_FILE_NAME),
                 ("record_type", ValueMap::Names(&DNS_RECORD_TYPES)),
+                (
+                    "QueryResults",
+                    ValueMap::IpFamily {
+                        v4: "IP4Records",
+                        v6: "IP6Records",
+                    },
+                ),
             ],
             &[],
         ),

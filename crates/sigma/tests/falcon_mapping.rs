@@ -335,3 +335,28 @@ fn linux_process_creation_routes_by_platform() {
     assert!(hits(&set, &ev("Lin")));
     assert!(!hits(&set, &ev("Win")));
 }
+
+#[test]
+fn addresses_are_tested_on_the_field_of_their_family() {
+    let ev = |f: &'static str, v: &'static str| {
+        vec![
+            ("event_platform", "Win"),
+            ("#event_simpleName", "NetworkConnectIP4"),
+            (f, v),
+        ]
+    };
+    let v4 = load("network_connection", "  sel:\n    DestinationIp: '1.2.3.4'");
+    assert!(hits(&v4, &ev("RemoteAddressIP4", "1.2.3.4")));
+    assert!(!hits(&v4, &ev("RemoteAddressIP6", "1.2.3.4")));
+    let v6 = load(
+        "network_connection",
+        "  sel:\n    DestinationIp|cidr: 'fe80::/10'",
+    );
+    assert!(hits(&v6, &ev("RemoteAddressIP6", "fe80::1")));
+    let prefix = load(
+        "network_connection",
+        "  sel:\n    DestinationIp|startswith: '10.'",
+    );
+    assert!(hits(&prefix, &ev("RemoteAddressIP4", "10.1.1.1")));
+    assert!(hits(&prefix, &ev("RemoteAddressIP6", "10.1.1.1")));
+}

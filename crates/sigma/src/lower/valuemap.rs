@@ -54,6 +54,7 @@ pub(super) fn map_leaves(
             }
             ValueMap::Names(table) => out.leaves.extend(named(leaf, table, names)?),
             ValueMap::Hashes(table) => out.leaves.push(hashes(leaf, table, names)?),
+            ValueMap::IpFamily { v4, v6 } => out.leaves.push(ip_family(leaf, v4, v6)),
         }
     }
     Ok(out)
@@ -302,4 +303,25 @@ fn hashes(leaf: Leaf, table: &[(&str, Option<&str>)], names: &FieldNames) -> Res
         (*target).to_owned(),
         Box::new(Leaf::Str(value)),
     ))
+}
+
+/// A whole address or a network goes to the field of its family; anything else stays on both.
+fn ip_family(leaf: Leaf, v4: &str, v6: &str) -> Leaf {
+    let family = |text: &str| {
+        let addr = text.split('/').next().unwrap_or(text).trim();
+        match addr.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V4(_)) => Some(v4),
+            Ok(std::net::IpAddr::V6(_)) => Some(v6),
+            Err(_) => None,
+        }
+    };
+    let field = match &leaf {
+        Leaf::Str(s) => s.as_plain().and_then(|p| family(&p)),
+        Leaf::Cidr(net) => family(net),
+        _ => None,
+    };
+    match field {
+        Some(f) => Leaf::OnField(f.to_owned(), Box::new(leaf)),
+        None => leaf,
+    }
 }
