@@ -39,6 +39,13 @@ pub fn execute(
                     Out::Many(v) => kept.extend(v),
                 }
             }
+            // Fields nothing downstream reads are freed here, on the worker that allocated them,
+            // rather than on the single thread that runs the aggregate.
+            if let Some(keep) = query.projection() {
+                for e in &mut kept {
+                    e.retain(|k, _| keep.contains(&k));
+                }
+            }
             kept
         },
         |kept| {

@@ -25,7 +25,7 @@ pub mod value;
 
 use std::sync::Arc;
 
-use saker_event::Event;
+use saker_event::{Event, Sym};
 use saker_plan::Plan;
 
 pub use error::ExecError;
@@ -34,7 +34,7 @@ pub use options::Options;
 pub use predicate::{CompiledPredicate, EventFilter, FilterCompiler};
 pub use prefilter::Prefilter;
 
-use pipeline::{Out, Pipeline, PipelineSpec, StreamOp, run_chain};
+use pipeline::{Out, Pipeline, PipelineSpec, StageSpec, StreamOp, run_chain};
 
 /// A compiled query.
 #[derive(Clone)]
@@ -43,6 +43,8 @@ pub struct Query {
     prefix: Arc<[Arc<dyn StreamOp>]>,
     rest: PipelineSpec,
     prefilter: Option<Prefilter>,
+    /// The fields the stages after the prefix read, when known.
+    projection: Option<Arc<[Sym]>>,
 }
 
 impl Query {
@@ -50,11 +52,16 @@ impl Query {
     pub fn compile(plan: &Plan, opts: &Options) -> Result<Query, ExecError> {
         let spec = compile::Compiler::new(opts).plan(plan)?;
         let (prefix, rest) = spec.split_streaming_prefix();
+        let projection = match rest.stages.first() {
+            Some(StageSpec::Agg(a)) => a.reads().map(Arc::from),
+            _ => None,
+        };
         Ok(Query {
             prefilter: Prefilter::for_plan(plan),
             spec,
             prefix: prefix.into(),
             rest,
+            projection,
         })
     }
 
@@ -72,6 +79,13 @@ impl Query {
     /// [`Query::run_prefix`] in parallel, then the results in input order to [`Run::push_prefixed`].
     pub fn run_prefix(&self, e: Event) -> Out {
         run_chain(&self.prefix, e)
+    }
+
+    /// The only fields the stages after [`Query::run_prefix`] read, when the first of them is an
+    /// aggregate that says so (`groupBy(k, function=count())` reads `k`). Dropping the other
+    /// fields from prefixed events does not change the output.
+    pub fn projection(&self) -> Option<&[Sym]> {
+        self.projection.as_deref()
     }
 
     /// Starts a run.

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use saker_event::Event;
+use saker_event::{Event, Sym};
 
 /// What a streaming operator makes of one event.
 pub enum Out {
@@ -39,6 +39,11 @@ pub trait StreamOp: Send + Sync {
 /// A factory of aggregate states (one per group when nested in `groupBy`).
 pub trait AggSpec: Send + Sync {
     fn start(&self) -> Box<dyn AggState>;
+    /// The only fields the aggregate's states read, or `None` when unknown (any field). Lets the
+    /// engine drop every other field before an event crosses threads.
+    fn reads(&self) -> Option<Vec<Sym>> {
+        None
+    }
 }
 
 /// One running aggregate.

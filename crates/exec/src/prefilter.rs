@@ -6,11 +6,15 @@
 //! literal: equality, globs, substrings, and regexes (required literals found by walking the
 //! `regex-syntax` HIR; case-insensitive regexes give case-insensitive needles).
 //!
+//! Each set is searched with a byte regex of its escaped literals (`(?i-u)` for case-insensitive
+//! sets): the regex engine picks a vectorised literal search over a few case variants of a short
+//! prefix, several times faster than an Aho-Corasick automaton in ASCII case-insensitive mode.
+//!
 //! JSON escaping: a value `A\B` is `A\\B` in the line and `"` is `\"`, so needles are searched in
 //! their escaped form. A needle containing characters a JSON writer may escape in other ways
 //! (control characters, `/`, anything non-ASCII) is not used.
 
-use aho_corasick::AhoCorasick;
+use regex::bytes::Regex;
 use regex_syntax::hir::{Class, Hir, HirKind};
 use saker_plan::{Matcher, Op, Plan, Predicate, RegexDialect};
 
@@ -30,7 +34,7 @@ pub struct Prefilter {
 pub struct NeedleSet {
     needles: Vec<String>,
     case_insensitive: bool,
-    searcher: AhoCorasick,
+    searcher: Regex,
 }
 
 impl Prefilter {
@@ -51,10 +55,7 @@ impl Prefilter {
             .filter_map(|(needles, ci)| {
                 let escaped: Option<Vec<String>> = needles.iter().map(|n| json_escape(n)).collect();
                 let needles = escaped?;
-                let searcher = AhoCorasick::builder()
-                    .ascii_case_insensitive(ci)
-                    .build(&needles)
-                    .ok()?;
+                let searcher = needle_regex(&needles, ci)?;
                 Some(NeedleSet {
                     needles,
                     case_insensitive: ci,
@@ -77,6 +78,13 @@ impl Prefilter {
             .map(|g| (g.needles.clone(), g.case_insensitive))
             .collect()
     }
+}
+
+/// A regex matching any of `needles` literally (ASCII case folding when `ci`).
+fn needle_regex(needles: &[String], ci: bool) -> Option<Regex> {
+    let alternatives: Vec<String> = needles.iter().map(|n| regex::escape(n)).collect();
+    let flags = if ci { "(?i-u)" } else { "(?-u)" };
+    Regex::new(&format!("{flags}(?:{})", alternatives.join("|"))).ok()
 }
 
 /// Adds the needle sets every event passing `p` must satisfy.

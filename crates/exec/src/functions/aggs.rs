@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use saker_event::{Event, Sym, Text, format_number, parse_number};
 
-use super::agg;
+use super::{agg, agg_reading};
 use crate::args::Args;
 use crate::compile::Compiler;
 use crate::error::{ExecError, Result};
@@ -22,7 +22,7 @@ pub(super) fn stage(c: &Compiler, a: &Args, name: &str) -> Result<Option<StageSp
             let field = a.text("field").map(|f| Sym::new(&f));
             let distinct = a.bool_or("distinct", false)?;
             let out = super::out_field(a, "_count");
-            agg(move || Count {
+            agg_reading(field.into_iter().collect(), move || Count {
                 field,
                 distinct,
                 out,
@@ -45,7 +45,7 @@ pub(super) fn stage(c: &Compiler, a: &Args, name: &str) -> Result<Option<StageSp
                 n => format!("_{n}"),
             };
             let out = super::out_field(a, &default);
-            agg(move || NumAgg::new(kind, field, out))
+            agg_reading(vec![field], move || NumAgg::new(kind, field, out))
         }
         "groupby" => groupby(c, a)?,
         "stats" => match a.raw("function") {
@@ -127,6 +127,14 @@ impl AggSpec for Stats {
             states: self.parts.iter().map(|p| p.start()).collect(),
         })
     }
+
+    fn reads(&self) -> Option<Vec<Sym>> {
+        let mut all = Vec::new();
+        for p in &self.parts {
+            all.extend(p.reads()?);
+        }
+        Some(all)
+    }
 }
 
 struct StatsState {
@@ -183,7 +191,7 @@ fn groupby(c: &Compiler, a: &Args) -> Result<Arc<dyn AggSpec>> {
 
 pub(super) fn count_spec(out: &str) -> Arc<dyn AggSpec> {
     let out = Sym::new(out);
-    agg(move || Count {
+    agg_reading(Vec::new(), move || Count {
         field: None,
         distinct: false,
         out,
@@ -205,8 +213,15 @@ impl AggSpec for GroupBy {
             function: self.function.clone(),
             limit: self.limit,
             index: HashMap::new(),
+            single_index: HashMap::new(),
             groups: Vec::new(),
         })
+    }
+
+    fn reads(&self) -> Option<Vec<Sym>> {
+        let mut all = self.keys.clone();
+        all.extend(self.function.reads()?);
+        Some(all)
     }
 }
 
@@ -214,32 +229,53 @@ struct GroupState {
     keys: Vec<Sym>,
     function: Arc<dyn AggSpec>,
     limit: usize,
+    /// Group numbers by key values; with one key field, by that value alone (no key vector to
+    /// build per event).
     index: HashMap<Vec<Text>, usize>,
+    single_index: HashMap<Text, usize>,
     groups: Vec<(Vec<Text>, Box<dyn AggState>)>,
+}
+
+impl GroupState {
+    /// The group of `e`, created when new; `None` when a key field is missing or the group limit
+    /// is reached.
+    fn group_of(&mut self, e: &Event) -> Option<usize> {
+        if let [k] = self.keys[..] {
+            let v = e.get(k)?;
+            if let Some(&i) = self.single_index.get(v) {
+                return Some(i);
+            }
+            let i = self.new_group(vec![Text::from(v)])?;
+            self.single_index.insert(Text::from(v), i);
+            return Some(i);
+        }
+        let key = self
+            .keys
+            .iter()
+            .map(|k| e.get(*k).map(Text::from))
+            .collect::<Option<Vec<Text>>>()?;
+        if let Some(&i) = self.index.get(&key) {
+            return Some(i);
+        }
+        let i = self.new_group(key.clone())?;
+        self.index.insert(key, i);
+        Some(i)
+    }
+
+    fn new_group(&mut self, key: Vec<Text>) -> Option<usize> {
+        if self.groups.len() >= self.limit {
+            return None;
+        }
+        self.groups.push((key, self.function.start()));
+        Some(self.groups.len() - 1)
+    }
 }
 
 impl AggState for GroupState {
     fn add(&mut self, e: &Event) {
-        let mut key = Vec::with_capacity(self.keys.len());
-        for k in &self.keys {
-            match e.get(*k) {
-                Some(v) => key.push(Text::from(v)),
-                None => return,
-            }
+        if let Some(i) = self.group_of(e) {
+            self.groups[i].1.add(e);
         }
-        let i = match self.index.get(&key) {
-            Some(&i) => i,
-            None => {
-                if self.groups.len() >= self.limit {
-                    return;
-                }
-                let i = self.groups.len();
-                self.index.insert(key.clone(), i);
-                self.groups.push((key, self.function.start()));
-                i
-            }
-        };
-        self.groups[i].1.add(e);
     }
 
     fn finish(&mut self, out: &mut Vec<Event>) {
@@ -314,6 +350,13 @@ impl AggSpec for Top {
             index: HashMap::new(),
             groups: Vec::new(),
         })
+    }
+
+    fn reads(&self) -> Option<Vec<Sym>> {
+        let mut all = self.keys.clone();
+        all.extend(self.sum);
+        all.extend(self.max);
+        Some(all)
     }
 }
 

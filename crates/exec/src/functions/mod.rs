@@ -231,17 +231,39 @@ pub(crate) fn required_field(a: &Args) -> Result<Sym> {
         .ok_or_else(|| a.err("missing argument `field`"))
 }
 
-/// An aggregate whose state is built by a closure.
-pub(crate) struct FnAgg<F>(pub F);
+/// An aggregate whose state is built by a closure; `reads` as [`AggSpec::reads`].
+pub(crate) struct FnAgg<F> {
+    make: F,
+    reads: Option<Vec<Sym>>,
+}
 
 impl<S: AggState + 'static, F: Fn() -> S + Send + Sync> AggSpec for FnAgg<F> {
     fn start(&self) -> Box<dyn AggState> {
-        Box::new((self.0)())
+        Box::new((self.make)())
+    }
+
+    fn reads(&self) -> Option<Vec<Sym>> {
+        self.reads.clone()
     }
 }
 
+/// An aggregate that may read any field.
 pub(crate) fn agg<S: AggState + 'static>(
     f: impl Fn() -> S + Send + Sync + 'static,
 ) -> Arc<dyn AggSpec> {
-    Arc::new(FnAgg(f))
+    Arc::new(FnAgg {
+        make: f,
+        reads: None,
+    })
+}
+
+/// An aggregate that reads only `reads`.
+pub(crate) fn agg_reading<S: AggState + 'static>(
+    reads: Vec<Sym>,
+    f: impl Fn() -> S + Send + Sync + 'static,
+) -> Arc<dyn AggSpec> {
+    Arc::new(FnAgg {
+        make: f,
+        reads: Some(reads),
+    })
 }
