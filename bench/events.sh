@@ -29,7 +29,7 @@ for cmd in "$SAKER events $NDJSON" "$SAKER events --fields $NDJSON" "jq -c . $ND
   tail -1 bench/data/time.txt
 done
 
-echo "== EVTX: $(find "$EVTX_DIR" -name '*.evtx' | wc -l) files, $(du -cm $(find "$EVTX_DIR" -name '*.evtx' -print0 | xargs -0 -n1 echo | head -0) 2>/dev/null | tail -1 | cut -f1) MB"
+echo "== EVTX: $(find "$EVTX_DIR" -name '*.evtx' | wc -l) files, $(find "$EVTX_DIR" -name '*.evtx' -print0 | du -cm --files0-from=- | tail -1 | cut -f1) MB"
 find "$EVTX_DIR" -name '*.evtx' -print0 > bench/data/evtx_files
 hyperfine --warmup 1 --runs "$RUNS" --export-markdown bench/data/evtx.md \
   -n "saker events (all cores)" "$SAKER events $EVTX_DIR > /dev/null 2>&1" \
