@@ -118,7 +118,8 @@ fn verify_compares_native_and_cql_hits() {
 }
 
 /// Every SigmaHQ regression test: the rule converts to CQL (windows pipeline) and the CQL returns
-/// exactly the rows the rule hits natively on the test's EVTX.
+/// exactly the events `saker hunt` reports for the rule on the test's EVTX (`--verify` runs the
+/// rule through `saker_hunt`, the converted query through the CQL front-end and engine).
 #[test]
 fn regression_data_converts_and_matches_native_hits() {
     let Some(shared) = shared() else {
@@ -160,7 +161,7 @@ fn regression_data_converts_and_matches_native_hits() {
         }
     }
     infos.sort();
-    let (mut tested, mut same, mut failures) = (0, 0, Vec::new());
+    let (mut tested, mut same, mut hits, mut failures) = (0, 0, 0, Vec::new());
     for info in &infos {
         let text = std::fs::read_to_string(info).unwrap_or_default();
         let Some(id) = text
@@ -193,6 +194,12 @@ fn regression_data_converts_and_matches_native_hits() {
         let out = stdout(&o);
         if out.starts_with("same\t") {
             same += 1;
+            hits += out
+                .split('\t')
+                .nth(2)
+                .and_then(|h| h.trim().strip_suffix(" hits"))
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap_or(0);
         } else {
             failures.push(format!(
                 "{}: {}",
@@ -201,7 +208,9 @@ fn regression_data_converts_and_matches_native_hits() {
             ));
         }
     }
+    eprintln!("{same}/{tested} regression tests: same hits ({hits} hits in all)");
     assert!(tested >= 190, "only {tested} regression tests found");
+    assert!(hits >= tested, "{hits} hits over {tested} tests");
     assert!(
         same * 100 >= tested * 95,
         "{same}/{tested} identical:\n{}",

@@ -1,5 +1,6 @@
-//! `saker convert`: Sigma rules → CQL, KQL, SPL or ES|QL, and `--verify`: the rule run natively
-//! and its CQL conversion run through the CQL engine, compared event by event.
+//! `saker convert`: Sigma rules → CQL, KQL, SPL or ES|QL, and `--verify`: the rule run by the
+//! hunt engine (as `saker hunt` runs it) and its CQL conversion run through the CQL engine,
+//! compared event by event.
 
 use std::fmt::Write as _;
 use std::ops::ControlFlow;
@@ -25,8 +26,8 @@ caveats of the conversion as comments. A rule that cannot be converted faithfull
 stderr with the reason. --report prints a table instead: converted / converted with caveats
 (named) / refused (reason).
 
---verify runs each rule natively and its CQL conversion through the CQL engine over the same
-events (inputs after `--` or with --input) and reports any difference in hits, with the first
+--verify runs each rule as `saker hunt` does and its CQL conversion through the CQL engine over
+the same events (inputs after `--` or with --input) and reports any difference in hits, with the first
 differing event.
 
 Exit codes: 0 all converted (and, with --verify, no difference); 1 --verify found a difference;
@@ -52,7 +53,7 @@ pub struct Args {
     /// Print a per-rule table of converted / converted with caveats / refused.
     #[arg(long)]
     report: bool,
-    /// Run each rule natively and its CQL conversion through the CQL engine; compare hits.
+    /// Run each rule as `saker hunt` does and its CQL conversion through the CQL engine; compare hits.
     #[arg(long)]
     verify: bool,
     /// Input for --verify (repeatable; also accepted after `--`).
@@ -145,25 +146,11 @@ struct Outcome {
 fn convert_set(set: &RuleSet, target: Target, setup: &Setup) -> Vec<Outcome> {
     let mut out = Vec::new();
     for r in &set.rules {
-        let mut result = if setup.target == saker_sigma::Target::Falcon {
-            // A field Falcon does not have would make a query that never matches.
-            saker_sigma::check_mapped(r, setup.target).map_err(Refusal::new)
-        } else {
-            Ok(())
-        }
-        .and_then(|()| convert_rule(&r.plan, &r.meta.logsource, target, setup));
-        if let Ok(c) = &mut result
-            && r.notes
-                .iter()
-                .any(|n| n.code == saker_sigma::codes::MAPPING_WIDENED)
-        {
-            c.caveats.push(Caveat::FileNameOnly);
-        }
         out.push(Outcome {
             path: r.path.clone(),
             title: r.meta.title.clone(),
             id: r.meta.key().to_string(),
-            result,
+            result: convert_checked(r, target, setup),
         });
     }
     for c in &set.correlations {
@@ -193,6 +180,27 @@ fn convert_set(set: &RuleSet, target: Target, setup: &Setup) -> Vec<Outcome> {
         });
     }
     out
+}
+
+/// Converts a loaded rule: refused when the pipeline lacks a field it tests, and with the
+/// caveats of the pipeline's value mappings.
+fn convert_checked(
+    r: &saker_sigma::CompiledRule,
+    target: Target,
+    setup: &Setup,
+) -> Result<Conversion, Refusal> {
+    if setup.target == saker_sigma::Target::Falcon {
+        // A field Falcon does not have would make a query that never matches.
+        saker_sigma::check_mapped(r, setup.target).map_err(Refusal::new)?;
+    }
+    let mut c = convert_rule(&r.plan, &r.meta.logsource, target, setup)?;
+    if r.notes
+        .iter()
+        .any(|n| n.code == saker_sigma::codes::MAPPING_WIDENED)
+    {
+        c.caveats.push(Caveat::FileNameOnly);
+    }
+    Ok(c)
 }
 
 fn convert_rule(
@@ -373,14 +381,38 @@ pub fn hits(plan: &Plan, events: &[Event]) -> Result<Vec<bool>, String> {
         .collect())
 }
 
+/// Per rule, which events `saker hunt` reports as hits (routing, prefilter and evaluation of
+/// the hunt engine), or why the engine could not compile the rule.
+fn hunt_hits(set: &RuleSet, events: &[Event]) -> Vec<Result<Vec<bool>, String>> {
+    let (hunt, errors) = saker_hunt::Hunt::new(set, &|_| true);
+    let mut out: Vec<Result<Vec<bool>, String>> =
+        vec![Ok(vec![false; events.len()]); set.rules.len()];
+    for (rule, reason) in errors {
+        if let Some(slot) = out.get_mut(rule) {
+            *slot = Err(reason);
+        }
+    }
+    for (i, e) in events.iter().enumerate() {
+        for h in hunt.scan(std::slice::from_ref(e)).hits {
+            if let Some(Ok(hits)) = out.get_mut(h.rule as usize)
+                && let Some(hit) = hits.get_mut(i)
+            {
+                *hit = true;
+            }
+        }
+    }
+    out
+}
+
 fn verify(set: &RuleSet, setup: &Setup, inputs: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let data = read_events(inputs)?;
+    let native = hunt_hits(set, &data.events);
     let mut differing = 0;
     let mut refused = 0;
     let total = set.rules.len();
-    for r in &set.rules {
+    for (r, native) in set.rules.iter().zip(native) {
         let label = format!("{} ({})", r.meta.title, r.meta.key());
-        let converted = match convert_rule(&r.plan, &r.meta.logsource, Target::Cql, setup) {
+        let converted = match convert_checked(r, Target::Cql, setup) {
             Ok(c) => c,
             Err(e) => {
                 refused += 1;
@@ -388,7 +420,9 @@ fn verify(set: &RuleSet, setup: &Setup, inputs: &[PathBuf]) -> anyhow::Result<Ex
                 continue;
             }
         };
-        let outcome = compare(&r.plan, &converted.text, &data);
+        let outcome = native
+            .map_err(|e| format!("saker hunt cannot run the rule: {e}"))
+            .and_then(|native| compare(&native, &converted.text, &data));
         match outcome {
             Ok(Comparison::Same(n)) => println!("same\t{label}\t{n} hits"),
             Ok(Comparison::Different {
@@ -452,8 +486,7 @@ enum Comparison {
     },
 }
 
-fn compare(rule_plan: &Plan, cql: &str, data: &Events) -> Result<Comparison, String> {
-    let native = hits(rule_plan, &data.events).map_err(|e| format!("native run: {e}"))?;
+fn compare(native: &[bool], cql: &str, data: &Events) -> Result<Comparison, String> {
     let plan = saker_cql::compile(cql, &saker_cql::CompileOptions::default()).map_err(|d| {
         format!(
             "the CQL does not compile: {}",
@@ -463,9 +496,9 @@ fn compare(rule_plan: &Plan, cql: &str, data: &Events) -> Result<Comparison, Str
     let converted = hits(&plan, &data.events).map_err(|e| format!("CQL run: {e}"))?;
     let count = |v: &[bool]| v.iter().filter(|b| **b).count();
     match native.iter().zip(&converted).position(|(a, b)| a != b) {
-        None => Ok(Comparison::Same(count(&native))),
+        None => Ok(Comparison::Same(count(native))),
         Some(first) => Ok(Comparison::Different {
-            native: count(&native),
+            native: count(native),
             cql: count(&converted),
             first,
             native_hit: native[first],
