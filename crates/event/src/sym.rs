@@ -115,6 +115,11 @@ impl Sym {
         Sym(2)
     }
 
+    /// The dense id of this name (0, 1, 2, … in interning order), for per-run tables indexed by field.
+    pub fn index(self) -> u32 {
+        self.0
+    }
+
     pub fn is_tag(self) -> bool {
         self.as_str().starts_with('#')
     }

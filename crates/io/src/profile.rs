@@ -212,11 +212,17 @@ fn generic(f: &mut Flattener, obj: &Object) -> Result<(), String> {
             found[i] = Some(v);
         }
     }
-    if let Some(ms) = found
-        .iter()
-        .flatten()
-        .find_map(|v| scalar_text(v).and_then(|t| parse_timestamp_ms(&t)))
-    {
+    // `@timestamp` is LogScale's own field and always milliseconds; only the other candidates
+    // have their unit guessed from their size.
+    let own_ms = found[0]
+        .and_then(scalar_text)
+        .and_then(|t| t.trim().parse::<i64>().ok());
+    if let Some(ms) = own_ms.or_else(|| {
+        found
+            .iter()
+            .flatten()
+            .find_map(|v| scalar_text(v).and_then(|t| parse_timestamp_ms(&t)))
+    }) {
         f.builder.push_fixed(TIMESTAMP, &ms.to_string());
     }
     f.members(obj, 0)
@@ -473,6 +479,9 @@ mod tests {
             None,
         );
         assert_eq!(e.rawstring(), Some("orig line"));
+        // An epoch `@timestamp` is already milliseconds (https://library.humio.com/data-analysis/searching-data-event-fields.html).
+        assert_eq!(e.get_by_name("@timestamp"), Some("1668021463"));
+        let e = decode(r#"{"timestamp":1668021463}"#, None);
         assert_eq!(e.get_by_name("@timestamp"), Some("1668021463000"));
         let e = decode(r#"{"timestamp":"not a time"}"#, None);
         assert_eq!(e.get_by_name("@timestamp"), None);
