@@ -50,7 +50,9 @@ pub struct RuleInfo {
 pub struct Hit {
     pub rule: u32,
     pub ts: Option<i64>,
-    pub event: Event,
+    /// The event's fields without `@rawstring` (kept for every hit until output, so kept small),
+    /// shared by every rule that matched it.
+    pub event: Arc<Event>,
 }
 
 /// What one batch of events produced.
@@ -139,6 +141,17 @@ impl FilterCompiler for SigmaFilters {
 /// Compiles a Sigma predicate for evaluation on its own (outside a [`Hunt`]).
 pub fn compile_predicate(p: &Predicate) -> Result<CompiledPredicate, ExecError> {
     CompiledPredicate::compile_with(p, &SigmaFilters)
+}
+
+fn without_rawstring(event: &Event) -> Event {
+    let raw = Sym::rawstring();
+    let mut kept = Event::with_capacity(event.len());
+    for (k, v) in event.iter() {
+        if k != raw {
+            kept.push_unchecked(k, v);
+        }
+    }
+    kept
 }
 
 fn route_key(values: &[&str]) -> String {
@@ -336,13 +349,15 @@ impl Hunt {
                 continue;
             }
             let ts = event.timestamp();
+            let mut shared: Option<Arc<Event>> = None;
             for &r in &matched {
                 let ri = r as usize;
                 if self.rules[ri].report {
+                    let event = shared.get_or_insert_with(|| Arc::new(without_rawstring(event)));
                     out.hits.push(Hit {
                         rule: r,
                         ts,
-                        event: event.clone(),
+                        event: Arc::clone(event),
                     });
                 }
                 for &(ci, input) in &self.feeds[ri] {

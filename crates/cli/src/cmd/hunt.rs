@@ -10,7 +10,7 @@ use std::sync::atomic::AtomicU64;
 use anyhow::{Context, bail};
 use saker_event::{Event, Sym};
 use saker_hunt::Hunt;
-use saker_io::write::{OutputFormat, write_rows};
+use saker_io::write::{NdjsonWriter, OutputFormat, write_rows};
 use saker_io::{ReadOptions, ReadStats};
 
 use saker_sigma::{CompiledRule, Level, Options, Pipeline, RuleSet, Target};
@@ -145,80 +145,103 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let observations = run.result.observations;
     let correlation_hits = hunt.correlate(observations);
 
-    let mut rows: Vec<(i64, Event)> = Vec::with_capacity(hits.len() + correlation_hits.len());
+    // Rows are rendered only when written: hits hold shared, compact events until then.
+    let mut pending: Vec<(i64, Pending)> = Vec::with_capacity(hits.len() + correlation_hits.len());
     let mut by_rule: BTreeMap<(Option<Level>, String), usize> = BTreeMap::new();
     for h in hits {
         let info = &hunt.rules[h.rule as usize];
         *by_rule.entry((info.level, info.title.clone())).or_default() += 1;
-        let head = RowHead {
-            id: &info.id,
-            title: &info.title,
-            level: info.level,
-            tags: &info.tags,
-            ts: h.ts,
-        };
-        rows.push((h.ts.unwrap_or(i64::MIN), hit_row(&head, &h.event, &[])));
+        pending.push((h.ts.unwrap_or(i64::MIN), Pending::Hit(h)));
     }
-    for ch in &correlation_hits {
+    for (i, ch) in correlation_hits.iter().enumerate() {
         let meta = &hunt.correlations()[ch.correlation].rule.meta;
         if !level_ok(meta.level, min_level) || meta_excluded(meta, &excluded) {
             continue;
         }
         *by_rule.entry((meta.level, meta.title.clone())).or_default() += 1;
-        let mut extra: Vec<(String, String)> = ch.group.clone();
-        extra.push((
-            "correlation_value".into(),
-            saker_event::format_number(ch.value).to_string(),
-        ));
-        extra.push((
-            "correlation_window_start".into(),
-            ch.window_start.to_string(),
-        ));
-        let head = RowHead {
-            id: meta.key(),
-            title: &meta.title,
-            level: meta.level,
-            tags: &meta.tags,
-            ts: Some(ch.ts),
-        };
-        rows.push((ch.ts, hit_row(&head, &Event::new(), &extra)));
+        pending.push((ch.ts, Pending::Correlation(i)));
     }
     // Stable: equal times keep input order.
-    rows.sort_by_key(|(t, _)| *t);
-    let rows: Vec<Event> = rows.into_iter().map(|(_, e)| e).collect();
-    let columns: Vec<String> = if format == OutputFormat::Table {
-        [
-            "@timestamp",
-            "level",
-            "rule_title",
-            "rule_id",
-            "Computer",
-            "Channel",
-            "EventID",
-        ]
-        .map(str::to_owned)
-        .to_vec()
-    } else {
-        Vec::new()
+    pending.sort_by_key(|(t, _)| *t);
+    let total = pending.len();
+    let render = |p: Pending| -> Event {
+        match p {
+            Pending::Hit(h) => {
+                let info = &hunt.rules[h.rule as usize];
+                let head = RowHead {
+                    id: &info.id,
+                    title: &info.title,
+                    level: info.level,
+                    tags: &info.tags,
+                    ts: h.ts,
+                };
+                hit_row(&head, &h.event, &[])
+            }
+            Pending::Correlation(i) => {
+                let ch = &correlation_hits[i];
+                let meta = &hunt.correlations()[ch.correlation].rule.meta;
+                let mut extra: Vec<(String, String)> = ch.group.clone();
+                extra.push((
+                    "correlation_value".into(),
+                    saker_event::format_number(ch.value).to_string(),
+                ));
+                extra.push((
+                    "correlation_window_start".into(),
+                    ch.window_start.to_string(),
+                ));
+                let head = RowHead {
+                    id: meta.key(),
+                    title: &meta.title,
+                    level: meta.level,
+                    tags: &meta.tags,
+                    ts: Some(ch.ts),
+                };
+                hit_row(&head, &Event::new(), &extra)
+            }
+        }
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    write_rows(format, &columns, &rows, &mut out).context("writing results")?;
+    if format == OutputFormat::Ndjson {
+        let mut w = NdjsonWriter::new(&mut out);
+        for (_, p) in pending {
+            w.write(&render(p)).context("writing results")?;
+        }
+        w.flush().context("writing results")?;
+    } else {
+        let rows: Vec<Event> = pending.into_iter().map(|(_, p)| render(p)).collect();
+        let columns: Vec<String> = if format == OutputFormat::Table {
+            [
+                "@timestamp",
+                "level",
+                "rule_title",
+                "rule_id",
+                "Computer",
+                "Channel",
+                "EventID",
+            ]
+            .map(str::to_owned)
+            .to_vec()
+        } else {
+            Vec::new()
+        };
+        write_rows(format, &columns, &rows, &mut out).context("writing results")?;
+    }
     out.flush().context("writing results")?;
 
-    summary(
-        &set,
-        &compile_errors,
-        &stats,
-        malformed,
-        &by_rule,
-        rows.len(),
-    );
-    Ok(if args.fail_on_match && !rows.is_empty() {
+    summary(&set, &compile_errors, &stats, malformed, &by_rule, total);
+    Ok(if args.fail_on_match && total > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A row waiting to be written.
+enum Pending {
+    Hit(saker_hunt::Hit),
+    /// Index into the run's correlation hits.
+    Correlation(usize),
 }
 
 struct RowHead<'a> {
