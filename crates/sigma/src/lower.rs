@@ -234,19 +234,25 @@ fn lower_item(item: &Item, ctx: &LowerCtx) -> Result<Predicate, Diagnostic> {
                     .collect())
             })
             .collect();
-        // Plain values for one field: one `AnyOf` test (cheaper than an OR chain).
-        if !m.all
-            && value_preds.len() > 1
-            && let Some(values) = plain_equals(&value_preds, field)
-        {
-            return Predicate::Field {
-                field: field.unwrap_or_default().to_owned(),
-                matcher: Matcher::AnyOf {
-                    values,
-                    glob: false,
-                    case_insensitive: !m.cased,
-                },
-            };
+        // Plain values on one field: one `AnyOf` test (cheaper than an OR chain).
+        if !m.all && field.is_some() {
+            let flat: Vec<Predicate> = per_value
+                .iter()
+                .flatten()
+                .map(|l| l.to_predicate(field, !m.cased))
+                .collect();
+            if flat.len() > 1
+                && let Some((name, values)) = plain_equals(&flat)
+            {
+                return Predicate::Field {
+                    field: name,
+                    matcher: Matcher::AnyOf {
+                        values,
+                        glob: false,
+                        case_insensitive: !m.cased,
+                    },
+                };
+            }
         }
         if m.all {
             and(value_preds)
@@ -261,27 +267,34 @@ fn lower_item(item: &Item, ctx: &LowerCtx) -> Result<Predicate, Diagnostic> {
     Ok(if m.neq { pred.negate() } else { pred })
 }
 
-fn plain_equals(preds: &[Predicate], field: Option<&str>) -> Option<Vec<String>> {
-    field?;
-    preds
-        .iter()
-        .map(|p| match p {
+/// The field and values when every predicate is a plain whole-value test on the same field.
+fn plain_equals(preds: &[Predicate]) -> Option<(String, Vec<String>)> {
+    let mut name: Option<&str> = None;
+    let mut values = Vec::with_capacity(preds.len());
+    for p in preds {
+        let (field, value) = match p {
             Predicate::Field {
+                field,
                 matcher: Matcher::Equals { value, .. },
-                ..
-            } => Some(value.clone()),
+            } => (field, value),
             Predicate::Field {
+                field,
                 matcher:
                     Matcher::AnyOf {
                         values,
                         glob: false,
                         ..
                     },
-                ..
-            } if values.len() == 1 => values.first().cloned(),
-            _ => None,
-        })
-        .collect()
+            } if values.len() == 1 => (field, values.first()?),
+            _ => return None,
+        };
+        if name.is_some_and(|n| n != field) {
+            return None;
+        }
+        name = Some(field);
+        values.push(value.clone());
+    }
+    Some((name?.to_owned(), values))
 }
 
 /// One test on one value, before it is bound to a field.
