@@ -62,7 +62,18 @@ impl<'a> Compiler<'a> {
             Op::Case(branches) => StageSpec::Stream(Arc::new(CaseOp {
                 branches: branches
                     .iter()
-                    .map(|b| self.streaming(b, "a case branch"))
+                    .map(|b| {
+                        let guard = match b.ops.first() {
+                            Some(Op::Filter(p)) => {
+                                Some(self.predicate(p)?).filter(CompiledPredicate::is_pure)
+                            }
+                            _ => None,
+                        };
+                        Ok(CaseBranch {
+                            guard,
+                            ops: self.streaming(b, "a case branch")?,
+                        })
+                    })
                     .collect::<Result<_>>()?,
             })),
             Op::Match { field, arms } => {
@@ -217,17 +228,27 @@ impl StreamOp for AssignOp {
 
 /// `case { … }`: the first branch that yields output wins; no branch → dropped.
 struct CaseOp {
-    branches: Vec<Vec<Arc<dyn StreamOp>>>,
+    branches: Vec<CaseBranch>,
+}
+
+struct CaseBranch {
+    /// The branch's leading filter when it is pure, tested on the borrowed event so that a branch
+    /// that cannot match costs no copy of the event (it runs again as the first of `ops`).
+    guard: Option<CompiledPredicate>,
+    ops: Vec<Arc<dyn StreamOp>>,
 }
 
 impl StreamOp for CaseOp {
     fn run(&self, e: Event) -> Out {
         let n = self.branches.len();
         for (i, b) in self.branches.iter().enumerate() {
+            if b.guard.as_ref().is_some_and(|g| !g.matches(&e)) {
+                continue;
+            }
             let out = if i + 1 == n {
-                return run_chain(b, e);
+                return run_chain(&b.ops, e);
             } else {
-                run_chain(b, e.clone())
+                run_chain(&b.ops, e.clone())
             };
             if !out.is_empty() {
                 return out;

@@ -93,6 +93,13 @@ impl CompiledPredicate {
         self.node.apply(event)
     }
 
+    /// Whether [`CompiledPredicate::matches`] is cheap and tells exactly what
+    /// [`CompiledPredicate::apply`] would: no regex sets fields (a later conjunct could read them)
+    /// and no filter function is involved.
+    pub fn is_pure(&self) -> bool {
+        self.node.is_pure()
+    }
+
     /// Whether the predicate is constant true.
     pub fn is_true(&self) -> bool {
         matches!(self.node, Node::True)
@@ -149,6 +156,21 @@ fn compile_node(p: &Predicate, functions: &dyn FilterCompiler) -> Result<Node> {
 }
 
 impl Node {
+    fn is_pure(&self) -> bool {
+        let extracts = |m: &CompiledMatcher| match m {
+            CompiledMatcher::Regex(re) => !re.group_fields().is_empty(),
+            _ => false,
+        };
+        match self {
+            Node::True | Node::False => true,
+            Node::And(ns) | Node::Or(ns) => ns.iter().all(Node::is_pure),
+            Node::Not(n) => n.is_pure(),
+            Node::Field { matcher, .. } => !extracts(matcher),
+            Node::FreeText(ft) => !extracts(&ft.matcher),
+            Node::Custom(_) => false,
+        }
+    }
+
     fn matches(&self, e: &Event) -> bool {
         match self {
             Node::True => true,
