@@ -401,6 +401,14 @@ impl Hunt {
         }
     }
 
+    /// Heap bytes of the prefilter automata of every bucket (for diagnostics).
+    pub fn prefilter_memory(&self) -> usize {
+        self.buckets
+            .iter()
+            .map(|b| b.prefilter.memory_usage())
+            .sum()
+    }
+
     /// Distinct leaf tests across all rules (for diagnostics and tests).
     pub fn leaf_count(&self) -> usize {
         self.leaves.len()

@@ -11,6 +11,10 @@ use saker_plan::{Matcher, Predicate};
 /// Literals shorter than this are too common to narrow anything down.
 const MIN_USEFUL_LEN: usize = 3;
 
+/// Literal sets up to this many bytes get a DFA (about 256 bytes of table per literal byte);
+/// larger ones a contiguous NFA, which is several times smaller and slower.
+const DFA_MAX_LITERAL_BYTES: usize = 4096;
+
 /// The pseudo field of a keyword (free-text) literal: it may occur in any field.
 pub const ANY_FIELD: &str = "\u{0}any";
 
@@ -118,11 +122,22 @@ impl BucketPrefilter {
         for (field, lits) in names {
             let mut lits: Vec<(String, Vec<u32>)> = lits.into_iter().collect();
             lits.sort();
-            let built = AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .kind(Some(AhoCorasickKind::ContiguousNFA))
-                .match_kind(MatchKind::Standard)
-                .build(lits.iter().map(|(l, _)| l.as_bytes()));
+            // A DFA scans several times faster than an NFA; very large literal sets fall back
+            // to the (smaller) contiguous NFA.
+            let build = |kind| {
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .kind(Some(kind))
+                    .match_kind(MatchKind::Standard)
+                    .dense_depth(2)
+                    .build(lits.iter().map(|(l, _)| l.as_bytes()))
+            };
+            let bytes: usize = lits.iter().map(|(l, _)| l.len()).sum();
+            let built = if bytes <= DFA_MAX_LITERAL_BYTES {
+                build(AhoCorasickKind::DFA).or_else(|_| build(AhoCorasickKind::ContiguousNFA))
+            } else {
+                build(AhoCorasickKind::ContiguousNFA)
+            };
             match built {
                 Ok(ac) => fields.push(FieldAutomaton {
                     field: (field != ANY_FIELD).then(|| Sym::new(&field)),
@@ -144,6 +159,11 @@ impl BucketPrefilter {
             always,
             slots: requirements.len(),
         }
+    }
+
+    /// Heap bytes of the automata.
+    pub fn memory_usage(&self) -> usize {
+        self.fields.iter().map(|f| f.ac.memory_usage()).sum()
     }
 
     /// Marks in `candidates` (one flag per slot) the slots whose literals occur in `event`.
