@@ -8,9 +8,10 @@
 #   RUNS        default 3 (median wall and CPU time reported)
 # tools (skipped when unset):
 #   SAKER (default target/release/saker)
-#   RSIGMA=/path/to/rsigma     its CLI reads one EVTX file per process, so it is given the corpus as
-#                              one NDJSON file of the records' JSON (made once, not timed) with
-#                              `--jq '.Event.System + .Event.EventData'` and the builtin `sysmon`
+#   RSIGMA=/path/to/rsigma     its CLI reads one EVTX file per process and matches flat events
+#                              (`EventID`, `Image`, ...), so it is given the corpus as one NDJSON file
+#                              of flat events (saker's decoding, without @rawstring; made once, not
+#                              timed; RSIGMA_NDJSON=FILE reuses one) with its builtin `sysmon`
 #                              pipeline; RSIGMA_FLAGS adds flags (e.g. --cross-rule-ac)
 #   CHAINSAW=/path/to/chainsaw CHAINSAW_MAPPING=/path/to/mappings/sigma-event-logs-all.yml
 #   HAYABUSA=/path/to/hayabusa (run inside its folder) HAYABUSA_RULES=/path/to/hayabusa-rules/rules
@@ -62,11 +63,11 @@ if [[ -n "${RSIGMA:-}" ]]; then
     "$saker" events --format ndjson "$corpus" 2>/dev/null |
       python3 -c 'import sys, json
 for line in sys.stdin:
-    sys.stdout.write(json.loads(line)["@rawstring"] + "\n")' > "$ndjson"
+    d = json.loads(line); d.pop("@rawstring", None); sys.stdout.write(json.dumps(d) + "\n")' > "$ndjson"
   fi
+  measure saker-nd "$saker" hunt -r "$rules" --format ndjson "$ndjson"
   # shellcheck disable=SC2086
-  measure rsigma "$RSIGMA" eval -r "$rules" -p sysmon --jq '.Event.System + .Event.EventData' \
-    ${RSIGMA_FLAGS:-} -e "@$ndjson"
+  measure rsigma "$RSIGMA" engine eval -r "$rules" -p sysmon ${RSIGMA_FLAGS:-} -e "@$ndjson"
 fi
 if [[ -n "${CHAINSAW:-}" ]]; then
   measure chainsaw "$CHAINSAW" hunt "$corpus" -s "$rules" --mapping "$CHAINSAW_MAPPING" --jsonl -q

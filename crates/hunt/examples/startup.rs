@@ -40,6 +40,12 @@ fn main() {
         rss_mib(),
         t.elapsed().as_secs_f64()
     );
+    let mut shapes = hunt.bucket_shapes();
+    shapes.sort_by_key(|s| std::cmp::Reverse(s.0));
+    println!(
+        "largest buckets (variants, always evaluated): {:?}",
+        &shapes[..shapes.len().min(12)]
+    );
     drop(set);
     println!("rule set dropped: {:.1} MiB", rss_mib());
 }

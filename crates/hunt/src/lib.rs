@@ -401,6 +401,15 @@ impl Hunt {
         }
     }
 
+    /// Per bucket: rule variants, and how many of them have no literal requirement (always
+    /// evaluated). For diagnostics.
+    pub fn bucket_shapes(&self) -> Vec<(usize, usize)> {
+        self.buckets
+            .iter()
+            .map(|b| (b.slots.len(), b.prefilter.always.len()))
+            .collect()
+    }
+
     /// Heap bytes of the prefilter automata of every bucket (for diagnostics).
     pub fn prefilter_memory(&self) -> usize {
         self.buckets
