@@ -259,10 +259,25 @@ impl Hunt {
             }
         }
         let mut buckets = Vec::with_capacity(pending.len() + 1);
-        let make_bucket = |slots: Vec<(Slot, Requirement)>| {
+        let mut next_automaton = 0u32;
+        let mut make_bucket = |slots: Vec<(Slot, Requirement)>| {
             let reqs: Vec<Requirement> = slots.iter().map(|(_, r)| r.clone()).collect();
+            let mut decided: Vec<(String, String, u32)> = Vec::new();
+            for (slot, _) in &slots {
+                if let Some(p) = programs.get(slot.program as usize) {
+                    p.for_each_leaf(&mut |id| {
+                        if let Some((field, lit)) = leaves.decidable(id) {
+                            decided.push((field.to_owned(), lit.to_owned(), id));
+                        }
+                    });
+                }
+            }
+            let prefilter = BucketPrefilter::build(&reqs, &decided, &mut next_automaton);
+            for (automaton, leaf) in prefilter.deciders() {
+                leaves.add_decider(leaf, automaton);
+            }
             Bucket {
-                prefilter: BucketPrefilter::build(&reqs),
+                prefilter,
                 slots: slots.into_iter().map(|(s, _)| s).collect(),
             }
         };
@@ -387,7 +402,7 @@ impl Hunt {
         let Some(bucket) = self.buckets.get(b) else {
             return;
         };
-        bucket.prefilter.candidates(event, candidates);
+        bucket.prefilter.candidates(event, candidates, scratch);
         for (slot, &cand) in bucket.slots.iter().zip(candidates.iter()) {
             if cand
                 && !matched.contains(&slot.rule)

@@ -8,6 +8,8 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use saker_event::{Event, Sym};
 use saker_plan::{Matcher, Predicate};
 
+use crate::program::Scratch;
+
 /// Literals shorter than this are too common to narrow anything down.
 const MIN_USEFUL_LEN: usize = 3;
 
@@ -93,18 +95,34 @@ struct FieldAutomaton {
     ac: AhoCorasick,
     /// Pattern id → slots it unlocks.
     targets: Vec<Vec<u32>>,
+    /// Global id of this automaton (for [`Scratch`]): a scan of an ASCII value decides every
+    /// substring leaf in `leaves`.
+    id: u32,
+    /// Pattern id → substring leaves (ids in the hunt's leaf table) it proves true.
+    leaves: Vec<Vec<u32>>,
 }
 
+/// The slots a literal unlocks and the substring leaves it decides.
+type Targets = (Vec<u32>, Vec<u32>);
+/// Per literal: its targets.
+type LiteralTargets = HashMap<String, Targets>;
+
 impl BucketPrefilter {
-    pub fn build(requirements: &[Requirement]) -> Self {
+    /// `decided`: case-insensitive substring leaves `(field, lower-cased ASCII literal, leaf id)`
+    /// of this bucket's rules, looked for in the same scan; automata get ids from `next_id` on.
+    pub fn build(
+        requirements: &[Requirement],
+        decided: &[(String, String, u32)],
+        next_id: &mut u32,
+    ) -> Self {
         let mut always = Vec::new();
-        let mut per_field: HashMap<String, HashMap<String, Vec<u32>>> = HashMap::new();
+        let mut per_field: HashMap<String, LiteralTargets> = HashMap::new();
         for (slot, req) in requirements.iter().enumerate() {
             match req {
                 None => always.push(slot),
                 Some(pairs) => {
                     for (field, lit) in pairs {
-                        let targets = per_field
+                        let (targets, _) = per_field
                             .entry(field.clone())
                             .or_default()
                             .entry(lit.clone())
@@ -116,11 +134,21 @@ impl BucketPrefilter {
                 }
             }
         }
+        for (field, lit, leaf) in decided {
+            let (_, leaves) = per_field
+                .entry(field.clone())
+                .or_default()
+                .entry(lit.clone())
+                .or_default();
+            if !leaves.contains(leaf) {
+                leaves.push(*leaf);
+            }
+        }
         let mut fields = Vec::new();
         let mut names: Vec<_> = per_field.into_iter().collect();
         names.sort_by(|a, b| a.0.cmp(&b.0));
         for (field, lits) in names {
-            let mut lits: Vec<(String, Vec<u32>)> = lits.into_iter().collect();
+            let mut lits: Vec<(String, Targets)> = lits.into_iter().collect();
             lits.sort();
             // A DFA scans several times faster than an NFA; very large literal sets fall back
             // to the (smaller) contiguous NFA.
@@ -139,14 +167,21 @@ impl BucketPrefilter {
                 build(AhoCorasickKind::ContiguousNFA)
             };
             match built {
-                Ok(ac) => fields.push(FieldAutomaton {
-                    field: (field != ANY_FIELD).then(|| Sym::new(&field)),
-                    ac,
-                    targets: lits.into_iter().map(|(_, t)| t).collect(),
-                }),
-                // Could not build (size limits): every slot using this field is evaluated.
+                Ok(ac) => {
+                    let (targets, leaves) = lits.into_iter().map(|(_, t)| t).unzip();
+                    fields.push(FieldAutomaton {
+                        field: (field != ANY_FIELD).then(|| Sym::new(&field)),
+                        ac,
+                        targets,
+                        id: *next_id,
+                        leaves,
+                    });
+                    *next_id += 1;
+                }
+                // Could not build (size limits): every slot using this field is evaluated, and
+                // its leaves are evaluated on their own.
                 Err(_) => {
-                    for (_, t) in lits {
+                    for (_, (t, _)) in lits {
                         always.extend(t.into_iter().map(|s| s as usize));
                     }
                 }
@@ -166,8 +201,17 @@ impl BucketPrefilter {
         self.fields.iter().map(|f| f.ac.memory_usage()).sum()
     }
 
-    /// Marks in `candidates` (one flag per slot) the slots whose literals occur in `event`.
-    pub fn candidates(&self, event: &Event, candidates: &mut Vec<bool>) {
+    /// `(automaton id, leaf id)` for every substring leaf an automaton of this bucket decides.
+    pub fn deciders(&self) -> Vec<(u32, u32)> {
+        self.fields
+            .iter()
+            .flat_map(|fa| fa.leaves.iter().flatten().map(move |&leaf| (fa.id, leaf)))
+            .collect()
+    }
+
+    /// Marks in `candidates` (one flag per slot) the slots whose literals occur in `event`, and
+    /// records in `scratch` the substring leaves the scan decided.
+    pub fn candidates(&self, event: &Event, candidates: &mut Vec<bool>, scratch: &mut Scratch) {
         candidates.clear();
         candidates.resize(self.slots, false);
         for &s in &self.always {
@@ -177,12 +221,17 @@ impl BucketPrefilter {
             match fa.field {
                 Some(field) => {
                     if let Some(value) = event.get(field) {
-                        fa.mark(value, candidates);
+                        fa.mark(value, candidates, scratch);
+                        // ASCII case folding is all a non-ASCII value would need beyond the
+                        // automaton's, so only an ASCII value's misses are final.
+                        if value.is_ascii() {
+                            scratch.scanned(fa.id);
+                        }
                     }
                 }
                 None => {
                     for (_, value) in event.iter() {
-                        fa.mark(value, candidates);
+                        fa.mark(value, candidates, scratch);
                     }
                 }
             }
@@ -191,13 +240,19 @@ impl BucketPrefilter {
 }
 
 impl FieldAutomaton {
-    fn mark(&self, value: &str, candidates: &mut [bool]) {
+    fn mark(&self, value: &str, candidates: &mut [bool], scratch: &mut Scratch) {
         for m in self.ac.find_overlapping_iter(value.as_bytes()) {
-            if let Some(targets) = self.targets.get(m.pattern().as_usize()) {
+            let p = m.pattern().as_usize();
+            if let Some(targets) = self.targets.get(p) {
                 for &t in targets {
                     if let Some(c) = candidates.get_mut(t as usize) {
                         *c = true;
                     }
+                }
+            }
+            if let Some(leaves) = self.leaves.get(p) {
+                for &leaf in leaves {
+                    scratch.found(leaf);
                 }
             }
         }
@@ -250,12 +305,12 @@ mod tests {
             Some(vec![("CommandLine".to_owned(), "mimikatz".to_owned())]),
             None,
         ];
-        let pf = BucketPrefilter::build(&reqs);
+        let pf = BucketPrefilter::build(&reqs, &[], &mut 0);
         let e: Event = [("CommandLine", "C:\\x\\WHOAMI.exe /all")]
             .into_iter()
             .collect();
         let mut c = Vec::new();
-        pf.candidates(&e, &mut c);
+        pf.candidates(&e, &mut c, &mut Scratch::default());
         assert_eq!(c, vec![true, false, true]);
     }
 
@@ -267,17 +322,18 @@ mod tests {
         });
         let req = requirement(&kw).unwrap();
         assert_eq!(req, vec![(ANY_FIELD.to_owned(), "set-mailbox".to_owned())]);
-        let pf = BucketPrefilter::build(&[Some(req)]);
+        let pf = BucketPrefilter::build(&[Some(req)], &[], &mut 0);
+        let mut s = Scratch::default();
         let mut c = Vec::new();
         let hit: Event = [("a", "x"), ("Payload", "… SET-MAILBOX -Identity …")]
             .into_iter()
             .collect();
-        pf.candidates(&hit, &mut c);
+        pf.candidates(&hit, &mut c, &mut s);
         assert_eq!(c, vec![true]);
         let miss: Event = [("a", "x"), ("Payload", "Get-Mailbox")]
             .into_iter()
             .collect();
-        pf.candidates(&miss, &mut c);
+        pf.candidates(&miss, &mut c, &mut s);
         assert_eq!(c, vec![false]);
     }
 }

@@ -40,12 +40,20 @@ pub struct Leaves {
     by_key: HashMap<String, u32>,
     /// Fields whose lower-cased value some leaf reads, each with its slot in [`Scratch`].
     folded_slot: HashMap<Sym, u32>,
+    /// Number of prefilter automata that decide substring leaves.
+    automata: u32,
 }
 
 struct Leaf {
     field: Sym,
     test: Test,
+    /// Prefilter automata whose scan of this field decides this (substring) leaf.
+    deciders: Vec<u32>,
 }
+
+/// Substring literals shorter than this are left to their own search (they match too often to
+/// be worth reporting from the automaton).
+const MIN_DECIDED_LEN: usize = 3;
 
 enum Test {
     /// A case-insensitive text test on the lower-cased value (slot in [`Scratch::folded`]).
@@ -78,6 +86,8 @@ pub struct Scratch {
     memo: Vec<u32>,
     /// Per folded slot: the stamp it was filled for, whether the field is present, its value.
     folded: Vec<(u32, bool, String)>,
+    /// Per prefilter automaton: the stamp of the event whose (ASCII) field value it scanned.
+    scanned: Vec<u32>,
 }
 
 impl Scratch {
@@ -89,11 +99,30 @@ impl Scratch {
         if self.folded.len() != leaves.folded_slot.len() {
             self.folded = vec![(0, false, String::new()); leaves.folded_slot.len()];
         }
+        if self.scanned.len() != leaves.automata as usize {
+            self.scanned = vec![0; leaves.automata as usize];
+        }
         self.stamp = self.stamp.wrapping_add(1);
         if self.stamp == 0 || self.stamp >= u32::MAX >> 1 {
             self.memo.iter_mut().for_each(|m| *m = 0);
             self.folded.iter_mut().for_each(|f| f.0 = 0);
+            self.scanned.iter_mut().for_each(|s| *s = 0);
             self.stamp = 1;
+        }
+    }
+
+    /// A prefilter automaton found a decided substring leaf's literal in the current event.
+    pub fn found(&mut self, leaf: u32) {
+        if let Some(m) = self.memo.get_mut(leaf as usize) {
+            *m = (self.stamp << 1) | 1;
+        }
+    }
+
+    /// A prefilter automaton scanned its (ASCII) field value of the current event: its decided
+    /// leaves not [`Scratch::found`] are false.
+    pub fn scanned(&mut self, automaton: u32) {
+        if let Some(s) = self.scanned.get_mut(automaton as usize) {
+            *s = self.stamp;
         }
     }
 }
@@ -279,9 +308,35 @@ impl Leaves {
             None => Test::Raw(CompiledMatcher::compile(matcher)?),
         };
         let id = self.leaves.len() as u32;
-        self.leaves.push(Leaf { field: sym, test });
+        self.leaves.push(Leaf {
+            field: sym,
+            test,
+            deciders: Vec::new(),
+        });
         self.by_key.insert(key, id);
         Ok(id)
+    }
+
+    /// `(field, lower-cased literal)` of a case-insensitive substring leaf whose literal an
+    /// ASCII case-insensitive automaton can decide.
+    pub fn decidable(&self, id: u32) -> Option<(&str, &str)> {
+        let leaf = self.leaves.get(id as usize)?;
+        let Test::Folded(_, Folded::Contains(finder)) = &leaf.test else {
+            return None;
+        };
+        let needle = std::str::from_utf8(finder.needle()).ok()?;
+        (needle.len() >= MIN_DECIDED_LEN && needle.is_ascii())
+            .then(|| (leaf.field.as_str(), needle))
+    }
+
+    /// Records that prefilter automaton `automaton` decides leaf `id`.
+    pub fn add_decider(&mut self, id: u32, automaton: u32) {
+        if let Some(leaf) = self.leaves.get_mut(id as usize)
+            && !leaf.deciders.contains(&automaton)
+        {
+            leaf.deciders.push(automaton);
+            self.automata = self.automata.max(automaton + 1);
+        }
     }
 
     /// Drops what only compilation needs.
@@ -300,6 +355,13 @@ impl Leaves {
         let Some(leaf) = self.leaves.get(i) else {
             return false;
         };
+        if leaf
+            .deciders
+            .iter()
+            .any(|&a| scratch.scanned.get(a as usize) == Some(&stamp))
+        {
+            return false;
+        }
         let result = match &leaf.test {
             Test::Raw(m) => m.test(event.get(leaf.field)),
             Test::Folded(slot, f) => match scratch.folded.get_mut(*slot as usize) {
@@ -327,6 +389,16 @@ impl Leaves {
 }
 
 impl Program {
+    /// Calls `f` with every leaf id of the program.
+    pub fn for_each_leaf(&self, f: &mut dyn FnMut(u32)) {
+        match self {
+            Program::And(ns) | Program::Or(ns) => ns.iter().for_each(|n| n.for_each_leaf(f)),
+            Program::Not(n) => n.for_each_leaf(f),
+            Program::Leaf(id) => f(*id),
+            Program::True | Program::False | Program::Opaque(_) => {}
+        }
+    }
+
     /// Whether `event` passes. `scratch` must have been started for this event
     /// ([`Scratch::next_event`]).
     pub fn matches(&self, leaves: &Leaves, event: &Event, scratch: &mut Scratch) -> bool {
