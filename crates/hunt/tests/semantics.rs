@@ -439,3 +439,26 @@ fn routing_offers_rules_only_matching_channels_and_ids() {
     ]));
     assert!(!hit(&[("Image", "C:\\cmd.exe")]));
 }
+
+#[test]
+fn substring_leaves_decided_by_the_prefilter_agree_with_their_own_search() {
+    // `contains` values double as prefilter literals: a scanned value without the literal makes
+    // the test false without a search of its own; a non-ASCII value is searched as usual
+    // (case folding beyond ASCII), and a negated test flips with it.
+    let d = "  sel:\n    CommandLine|contains:\n      - 'invoke-mimikatz'\n      - 'sekurlsa'\n  \
+             filter:\n    CommandLine|contains: 'benign-tool'\n  condition: sel and not filter\n";
+    assert_eq!(
+        matches(
+            d,
+            &[
+                &[("CommandLine", "powershell Invoke-Mimikatz -x")],
+                &[("CommandLine", "powershell Invoke-Mimikatz benign-tool")],
+                &[("CommandLine", "powershell get-process")],
+                &[("CommandLine", "é SEKURLSA::logonpasswords")],
+                &[("CommandLine", "é SEKURLSA::logonpasswords BENIGN-TOOL")],
+                &[("Other", "sekurlsa")],
+            ]
+        ),
+        vec![true, false, false, true, false, false]
+    );
+}
