@@ -98,12 +98,32 @@ fn json_records_and_folders() {
 }
 
 #[test]
-fn sigma_files_are_not_checked_yet() {
+fn sigma_rules_are_checked() {
     let dir = tempdir();
-    let f = write(&dir, "rule.yml", "title: x\n");
-    let out = saker(&["check", f.to_str().unwrap_or_default()]);
+    let broken = write(&dir, "broken.yml", "title: x\n");
+    let out = saker(&["check", broken.to_str().unwrap_or_default()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not supported yet"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("SIG0002"), "{text}");
+    assert!(text.contains("broken.yml:1:1"), "{text}");
+
+    let good = write(
+        &dir,
+        "good.yml",
+        "title: t\nlogsource:\n  product: windows\n  category: registry_set\n\
+         detection:\n  sel:\n    TargetObject|contains: 'Root'\n  condition: sel\n",
+    );
+    let out = saker(&["check", good.to_str().unwrap_or_default()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
