@@ -1,4 +1,5 @@
-//! One test per case in `../shared/cql/conformance/*.json`, run as that folder's README says:
+//! One test per case in `../shared/cql/conformance/*.json` and in the in-repo
+//! `tests/docs_cases/*.json` (documentation examples, same format), run as the shared README says:
 //! timestamps assigned in list order when no event has one; rows compared on `columns` only;
 //! numbers accepted after rounding to the decimals the expected value shows; `ordered` decides
 //! between sequence and multiset comparison; `files` are lookup tables, `parameters` the `?name`
@@ -16,28 +17,39 @@ fn conformance_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/cql/conformance")
 }
 
-fn main() {
-    let args = Arguments::from_args();
-    let dir = conformance_dir();
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        println!("skipped: corpus absent");
-        return;
+/// Cases kept in the repository, so they run on a fresh clone.
+fn docs_cases_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/docs_cases")
+}
+
+fn case_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
     };
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
-    let trials = files
-        .into_iter()
-        .map(|path| {
+    files
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let shared = conformance_dir();
+    if !shared.is_dir() {
+        println!("skipped: corpus absent (shared conformance cases)");
+    }
+    let mut trials = Vec::new();
+    for (prefix, dir) in [("", shared), ("docs::", docs_cases_dir())] {
+        for path in case_files(&dir) {
             let name = path
                 .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
+                .map(|s| format!("{prefix}{}", s.to_string_lossy()))
                 .unwrap_or_default();
-            Trial::test(name, move || run_case(&path))
-        })
-        .collect();
+            trials.push(Trial::test(name, move || run_case(&path)));
+        }
+    }
     libtest_mimic::run(&args, trials).exit();
 }
 
