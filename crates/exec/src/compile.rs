@@ -17,11 +17,16 @@ use crate::value::Value;
 /// Compiles plans, predicates and expressions against one set of [`Options`].
 pub struct Compiler<'a> {
     pub opts: &'a Options,
+    /// Sub-queries and defined tables met so far (see [`crate::tables`]).
+    pub tables: crate::tables::Registry,
 }
 
 impl<'a> Compiler<'a> {
     pub fn new(opts: &'a Options) -> Self {
-        Compiler { opts }
+        Compiler {
+            opts,
+            tables: Default::default(),
+        }
     }
 
     pub fn plan(&self, plan: &Plan) -> Result<PipelineSpec> {
@@ -50,6 +55,10 @@ impl<'a> Compiler<'a> {
 
     fn op(&self, op: &Op) -> Result<StageSpec> {
         Ok(match op {
+            // selfJoinFilter() filters by what it sees in the whole stream: it runs as a stage.
+            Op::Filter(Predicate::Call(c)) if c.name.eq_ignore_ascii_case("selfJoinFilter") => {
+                functions::stage(self, c)?
+            }
             Op::Filter(p) => StageSpec::Stream(Arc::new(FilterOp {
                 pred: self.predicate(p)?,
             })),

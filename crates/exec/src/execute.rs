@@ -19,6 +19,8 @@ pub fn execute(
     mut on_row: impl FnMut(Event) -> ControlFlow<()>,
     on_malformed: impl FnMut(Malformed) + Send,
 ) -> Result<ReadStats, IoError> {
+    // Sub-queries (`join`, `defineTable`) run to completion first, each with its own prefilter.
+    query.tables.fill_from_inputs(inputs, read)?;
     let mut opts = read.clone();
     if let Some(pf) = query.prefilter().cloned() {
         let pf = Arc::new(pf);

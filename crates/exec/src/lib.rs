@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod predicate;
 pub mod prefilter;
 pub mod regex;
+pub mod tables;
 pub mod text;
 pub mod value;
 
@@ -45,12 +46,18 @@ pub struct Query {
     prefilter: Option<Prefilter>,
     /// The fields the stages after the prefix read, when known.
     projection: Option<Arc<[Sym]>>,
+    /// Sub-queries (`join`, `defineTable`) to run over the inputs before the main pass.
+    pub(crate) tables: tables::SubQueries,
 }
 
 impl Query {
     /// Compiles `plan`; every function must be supported, every argument valid.
     pub fn compile(plan: &Plan, opts: &Options) -> Result<Query, ExecError> {
-        let spec = compile::Compiler::new(opts).plan(plan)?;
+        Self::compile_in(plan, &compile::Compiler::new(opts))
+    }
+
+    pub(crate) fn compile_in(plan: &Plan, c: &compile::Compiler) -> Result<Query, ExecError> {
+        let spec = c.plan(plan)?;
         let (prefix, rest) = spec.split_streaming_prefix();
         let projection = match rest.stages.first() {
             Some(StageSpec::Agg(a)) => a.reads().map(Arc::from),
@@ -62,6 +69,7 @@ impl Query {
             prefix: prefix.into(),
             rest,
             projection,
+            tables: c.tables.take(),
         })
     }
 
@@ -98,6 +106,16 @@ impl Query {
 
     /// Runs the query over `events` and returns the output.
     pub fn run_all(&self, events: impl IntoIterator<Item = Event>) -> Vec<Event> {
+        if !self.tables.is_empty() {
+            // Sub-queries read the same events first (see [`tables`]).
+            let events: Vec<Event> = events.into_iter().collect();
+            self.tables.fill_from_events(&events);
+            return self.run_loaded(events);
+        }
+        self.run_loaded(events)
+    }
+
+    fn run_loaded(&self, events: impl IntoIterator<Item = Event>) -> Vec<Event> {
         let mut run = self.start();
         let mut out = Vec::new();
         for e in events {

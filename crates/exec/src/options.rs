@@ -2,6 +2,24 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use saker_plan::Plan;
+
+/// Resolves a saved query `$name(…)` to its plan, given the parameters in effect (the run's, then
+/// the call's named arguments).
+pub type SavedResolver =
+    dyn Fn(&str, &BTreeMap<String, String>) -> Result<Plan, String> + Send + Sync;
+
+/// Where saved queries come from (see [`Options::saved`]).
+#[derive(Clone)]
+pub struct SavedQueries(pub Arc<SavedResolver>);
+
+impl std::fmt::Debug for SavedQueries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SavedQueries(..)")
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -16,6 +34,10 @@ pub struct Options {
     /// The search interval (`start()`, `end()`, `bucket`/`timeChart` spans).
     pub start_ms: Option<i64>,
     pub end_ms: Option<i64>,
+    /// A MaxMind City database for `ipLocation()`; without one `ipLocation()` does not compile.
+    pub geoip: Option<PathBuf>,
+    /// Saved queries for `$name(…)`; without them a saved query does not compile.
+    pub saved: Option<SavedQueries>,
 }
 
 impl Default for Options {
@@ -30,6 +52,8 @@ impl Default for Options {
                 .unwrap_or(0),
             start_ms: None,
             end_ms: None,
+            geoip: None,
+            saved: None,
         }
     }
 }

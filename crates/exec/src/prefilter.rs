@@ -44,6 +44,9 @@ impl Prefilter {
         for op in &plan.ops {
             match op {
                 Op::Filter(p) => conjuncts(p, &mut sets),
+                // A defineTable() preamble passes the main stream through unchanged; its
+                // sub-query reads the inputs in a pre-pass with its own prefilter.
+                Op::Call(c) if c.name.eq_ignore_ascii_case("defineTable") => {}
                 _ => break,
             }
         }

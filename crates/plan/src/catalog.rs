@@ -1621,7 +1621,8 @@ pub static FUNCTIONS: &[FunctionSpec] = &[
         None,
         None,
         [
-            def("within", K::Value, "5m"),
+            // No default: without `within` a constellation may span the whole search.
+            p("within", K::Value),
             def("sequence", K::Value, "false"),
             p("sequenceBy", K::Field),
             p("jitterTolerance", K::Value),
@@ -1713,7 +1714,7 @@ pub static FUNCTIONS: &[FunctionSpec] = &[
         Some("field"),
         None,
         [
-            req("field", K::Field),
+            def("field", K::Field, "ip"),
             p("as", K::Value),
             many("include", K::Value),
             p("lang", K::Value),

@@ -8,4 +8,5 @@ pub mod explain;
 pub mod fmt;
 pub mod hunt;
 pub mod run;
+pub mod saved;
 pub mod test;

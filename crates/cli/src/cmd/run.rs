@@ -50,6 +50,13 @@ pub struct Args {
     /// Stop with exit code 2 at the first malformed record.
     #[arg(long)]
     strict: bool,
+    /// A MaxMind City database (GeoLite2-City.mmdb or GeoIP2-City.mmdb) for ipLocation().
+    #[arg(long, value_name = "FILE")]
+    geoip: Option<PathBuf>,
+    /// Folder of saved queries for `$name(…)`: DIR/name.cql; `$"pkg/name:q"()` reads
+    /// DIR/pkg/name/q.cql. Call arguments set the saved query's ?parameters.
+    #[arg(long, value_name = "DIR")]
+    saved: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -87,6 +94,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         files_dir: args.files.clone(),
         ..saker_exec::Options::default()
     };
+    opts.geoip = args.geoip.clone();
+    opts.saved = args.saved.clone().map(super::saved::resolver);
     opts.start_ms = args.start.as_deref().map(parse_time).transpose()?;
     opts.end_ms = args.end.as_deref().map(parse_time).transpose()?;
     if let Some(end) = opts.end_ms {

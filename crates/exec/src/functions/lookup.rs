@@ -13,7 +13,8 @@ use crate::args::Args;
 use crate::compile::Compiler;
 use crate::error::{ExecError, Result};
 use crate::matcher::Cidr;
-use crate::pipeline::{Out, StageSpec};
+use crate::pipeline::{AggState, Out, StageSpec};
+use crate::tables::{Deferred, DefinedTable};
 use crate::text::Glob;
 
 type Row = Vec<(String, String)>;
@@ -27,6 +28,17 @@ pub(super) fn stage(c: &Compiler, a: &Args, name: &str) -> Result<Option<StageSp
             }
             let include = a.list("include");
             let limit = a.limit_or("limit", usize::MAX, usize::MAX)?;
+            if let [f] = files.as_slice()
+                && let Some(table) = c.tables.defined(f)
+            {
+                // A defineTable() table: its rows exist once the pre-pass has run.
+                let include: Vec<Sym> = include.iter().map(|f| Sym::new(f)).collect();
+                return Ok(Some(StageSpec::Agg(agg(move || DefinedRows {
+                    table: table.clone(),
+                    include: include.clone(),
+                    limit,
+                }))));
+            }
             let mut rows = Vec::new();
             for f in &files {
                 for r in load(c, f)? {
@@ -61,9 +73,39 @@ fn lookup(c: &Compiler, a: &Args) -> Result<StageSpec> {
     let nrows = a.limit_or("nrows", 1, 10_000)?.max(1);
     let mode = a.text_or("mode", "string").to_ascii_lowercase();
     let negated = a.call.negated;
-    let rows = load(c, &file)?;
-    let table = Arc::new(Table::new(rows, &column, &include, &mode, ci, a)?);
+    if !matches!(mode.as_str(), "string" | "glob" | "cidr") {
+        return Err(a.err(format!("unknown mode `{mode}`")));
+    }
+    let source = match c.tables.defined(&file) {
+        Some(defined) => {
+            // A defineTable() table: indexed when the pre-pass fills it.
+            let deferred = Deferred::new(Table::new(Vec::new(), &column, &include, &mode, ci), {
+                let (column, include, mode) = (column.clone(), include.clone(), mode.clone());
+                move |rows: Vec<Event>| {
+                    let rows = rows
+                        .iter()
+                        .map(|r| {
+                            r.iter()
+                                .map(|(k, v)| (k.as_str().to_owned(), v.to_owned()))
+                                .collect()
+                        })
+                        .collect();
+                    Table::new(rows, &column, &include, &mode, ci)
+                }
+            });
+            defined.subscribe(deferred.clone());
+            Source::Deferred(deferred)
+        }
+        None => Source::Static(Arc::new(Table::new(
+            load(c, &file)?,
+            &column,
+            &include,
+            &mode,
+            ci,
+        ))),
+    };
     Ok(stream(move |mut e| {
+        let table = source.get();
         let hits = e
             .get(field)
             .map(|v| table.find(v, nrows))
@@ -98,6 +140,41 @@ fn lookup(c: &Compiler, a: &Args) -> Result<StageSpec> {
     }))
 }
 
+/// A lookup table known at compile time, or built from a defined table by the pre-pass.
+enum Source {
+    Static(Arc<Table>),
+    Deferred(Arc<Deferred<Table>>),
+}
+
+impl Source {
+    fn get(&self) -> Arc<Table> {
+        match self {
+            Source::Static(t) => t.clone(),
+            Source::Deferred(d) => d.get(),
+        }
+    }
+}
+
+/// `readFile(name)` of a defineTable() table: its rows, read when the aggregate finishes.
+struct DefinedRows {
+    table: Arc<DefinedTable>,
+    include: Vec<Sym>,
+    limit: usize,
+}
+
+impl AggState for DefinedRows {
+    fn add(&mut self, _e: &Event) {}
+    fn finish(&mut self, out: &mut Vec<Event>) {
+        for r in self.table.rows().iter().take(self.limit) {
+            let mut r = r.clone();
+            if !self.include.is_empty() {
+                r.retain(|k, _| self.include.contains(&k));
+            }
+            out.push(r);
+        }
+    }
+}
+
 struct Table {
     keys: Vec<String>,
     /// Output columns per row (`include`, else every column but the key).
@@ -109,17 +186,7 @@ struct Table {
 }
 
 impl Table {
-    fn new(
-        rows: Vec<Row>,
-        column: &str,
-        include: &[String],
-        mode: &str,
-        ci: bool,
-        a: &Args,
-    ) -> Result<Self> {
-        if !matches!(mode, "string" | "glob" | "cidr") {
-            return Err(a.err(format!("unknown mode `{mode}`")));
-        }
+    fn new(rows: Vec<Row>, column: &str, include: &[String], mode: &str, ci: bool) -> Self {
         let mut t = Table {
             keys: Vec::new(),
             rows: Vec::new(),
@@ -156,7 +223,7 @@ impl Table {
             }
             t.keys.push(key);
         }
-        Ok(t)
+        t
     }
 
     /// Matching row indices: in string mode the last matching rows win (`nrows` of them).

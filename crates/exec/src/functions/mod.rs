@@ -5,10 +5,15 @@
 
 pub mod aggs;
 mod arrays;
+mod correlate;
 mod filters;
 mod format;
+mod geoip;
+mod join;
 mod lookup;
 mod parse;
+mod saved;
+mod selfjoin;
 mod sequence;
 mod time;
 mod transforms;
@@ -27,6 +32,9 @@ use crate::predicate::EventFilter;
 
 /// A stage for `call` used as a pipeline stage or as an aggregate in `function=`.
 pub fn stage(c: &Compiler, call: &Call) -> Result<StageSpec> {
+    if let Some(saved_name) = call.name.strip_prefix('$') {
+        return saved::stage(c, call, saved_name);
+    }
     let a = Args::new(call, c.opts);
     let name = call.name.to_ascii_lowercase();
     if let Some(f) = filters::filter(c, &a, &name)? {
@@ -56,6 +64,18 @@ pub fn stage(c: &Compiler, call: &Call) -> Result<StageSpec> {
         return Ok(s);
     }
     if let Some(s) = lookup::stage(c, &a, &name)? {
+        return Ok(s);
+    }
+    if let Some(s) = join::stage(c, &a, &name)? {
+        return Ok(s);
+    }
+    if let Some(s) = selfjoin::stage(c, &a, &name)? {
+        return Ok(s);
+    }
+    if let Some(s) = correlate::stage(c, &a, &name)? {
+        return Ok(s);
+    }
+    if let Some(s) = geoip::stage(c, &a, &name)? {
         return Ok(s);
     }
     Err(unsupported(call))
