@@ -1,4 +1,4 @@
-//! Parsers and event sources: `kvParse`, `parseJson`, `createEvents`.
+//! Parsers and event sources: `kvParse`, `parseJson`, `parseUrl`, `parseCsv`, `createEvents`.
 
 use saker_event::{Event, Sym};
 use saker_plan::ArgValue;
@@ -57,6 +57,45 @@ pub(super) fn stage(_c: &Compiler, a: &Args, name: &str) -> Result<Option<StageS
                         continue;
                     }
                     e.set(Sym::new(&k), v);
+                }
+            })
+        }
+        "parseurl" | "parseuri" => {
+            let field = super::in_field(a, "url");
+            let prefix = a.text("as").unwrap_or_else(|| field.as_str().to_owned());
+            let names: Vec<Sym> = URL_PARTS
+                .iter()
+                .map(|p| Sym::new(&format!("{prefix}.{p}")))
+                .collect();
+            map(move |e| {
+                let Some(v) = e.get(field) else { return };
+                let parts = url_parts(v);
+                for (sym, part) in names.iter().zip(parts) {
+                    if let Some(part) = part.filter(|p| !p.is_empty()) {
+                        e.set(*sym, part);
+                    }
+                }
+            })
+        }
+        "parsecsv" => {
+            let field = super::in_field(a, "@rawstring");
+            let columns: Vec<Sym> = a.list("columns").iter().map(|c| Sym::new(c)).collect();
+            if columns.is_empty() {
+                return Err(a.err("parseCsv() needs columns=[…]"));
+            }
+            let delim = a.text_or("delimiter", ",");
+            let delim = delim.chars().next().unwrap_or(',');
+            let exclude_empty = a.bool_or("excludeEmpty", false)?;
+            let trim = a.bool_or("trim", false)?;
+            map(move |e| {
+                let Some(v) = e.get(field) else { return };
+                let values = csv_values(v, delim);
+                for (col, val) in columns.iter().zip(values) {
+                    let val = if trim { val.trim().to_owned() } else { val };
+                    if exclude_empty && val.is_empty() {
+                        continue;
+                    }
+                    e.set(*col, val);
                 }
             })
         }
@@ -170,5 +209,116 @@ mod tests {
                 ("d".into(), "q".into())
             ]
         );
+    }
+}
+
+/// Output suffixes of `parseUrl()`, in the order [`url_parts`] returns them.
+const URL_PARTS: [&str; 8] = [
+    "scheme", "username", "password", "host", "port", "path", "query", "fragment",
+];
+
+/// Splits a URL into scheme, user, password, host, port, path, query and fragment.
+fn url_parts(s: &str) -> [Option<String>; 8] {
+    let s = s.trim();
+    let (rest, fragment) = match s.split_once('#') {
+        Some((r, f)) => (r, Some(f)),
+        None => (s, None),
+    };
+    let (rest, query) = match rest.split_once('?') {
+        Some((r, q)) => (r, Some(q)),
+        None => (rest, None),
+    };
+    let (scheme, rest) = match rest.split_once("://") {
+        Some((sc, r))
+            if !sc.is_empty()
+                && sc
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+        {
+            (Some(sc), r)
+        }
+        _ => (None, rest),
+    };
+    let (authority, path) = if scheme.is_some() {
+        match rest.find('/') {
+            Some(i) => (&rest[..i], Some(&rest[i..])),
+            None => (rest, None),
+        }
+    } else {
+        ("", Some(rest))
+    };
+    let (user_info, host_port) = match authority.rsplit_once('@') {
+        Some((u, h)) => (Some(u), h),
+        None => (None, authority),
+    };
+    let (user, password) = match user_info.map(|u| u.split_once(':').unwrap_or((u, ""))) {
+        Some((u, p)) => (Some(u), Some(p)),
+        None => (None, None),
+    };
+    let (host, port) = if let Some(end) = host_port.strip_prefix('[').and_then(|h| h.find(']')) {
+        let port = host_port[end + 2..].strip_prefix(':');
+        (&host_port[1..end + 1], port)
+    } else {
+        match host_port.rsplit_once(':') {
+            Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => (h, Some(p)),
+            _ => (host_port, None),
+        }
+    };
+    let own = |o: Option<&str>| o.map(str::to_owned);
+    [
+        own(scheme),
+        own(user),
+        own(password),
+        own(Some(host)),
+        own(port),
+        own(path),
+        own(query),
+        own(fragment),
+    ]
+}
+
+/// One CSV record: fields split on `delim`, `"…"` quoting with `""` as an escaped quote.
+fn csv_values(s: &str, delim: char) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            '"' if quoted => quoted = false,
+            '"' if cur.is_empty() => quoted = true,
+            c if c == delim && !quoted => out.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+#[cfg(test)]
+mod url_csv_tests {
+    use super::*;
+
+    #[test]
+    fn url_components() {
+        let p = url_parts("https://u:pw@ex.com:8443/p/q?a=1#f");
+        let got: Vec<_> = p.iter().map(|x| x.as_deref().unwrap_or("-")).collect();
+        assert_eq!(
+            got,
+            ["https", "u", "pw", "ex.com", "8443", "/p/q", "a=1", "f"]
+        );
+        let p = url_parts("http://[::1]:80/");
+        assert_eq!(p[3].as_deref(), Some("::1"));
+        assert_eq!(p[4].as_deref(), Some("80"));
+    }
+
+    #[test]
+    fn csv_quotes() {
+        assert_eq!(csv_values(r#"x,"y,z",w"#, ','), ["x", "y,z", "w"]);
+        assert_eq!(csv_values(r#""a""b",,c"#, ','), ["a\"b", "", "c"]);
     }
 }

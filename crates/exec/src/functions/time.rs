@@ -12,6 +12,14 @@ use crate::pipeline::StageSpec;
 
 pub(super) fn stage(_c: &Compiler, a: &Args, name: &str) -> Result<Option<StageSpec>> {
     Ok(Some(match name {
+        "duration" => {
+            let d = a.required_text("duration")?;
+            let ms = parse_duration_ms(&d).ok_or_else(|| {
+                a.err(format!("invalid duration {d:?} (expected e.g. 5m, 1h, 2d)"))
+            })?;
+            let out = out_field(a, "_duration");
+            map(move |e| e.set(out, compact_str::format_compact!("{ms}")))
+        }
         "formattime" => {
             let format = a.required_text("format")?;
             let field = super::in_field(a, "@timestamp");
@@ -247,6 +255,14 @@ fn parse_time(format: &str, v: &str, tz: Option<&TimeZone>) -> Option<i64> {
     if let Ok(z) = Zoned::strptime(&pattern, v) {
         return Some(z.timestamp().as_millisecond());
     }
+    // Java's `X` patterns print a zero offset as `Z`.
+    if let Some(head) = v.strip_suffix('Z') {
+        for zero in ["+00:00", "+0000"] {
+            if let Ok(z) = Zoned::strptime(&pattern, format!("{head}{zero}")) {
+                return Some(z.timestamp().as_millisecond());
+            }
+        }
+    }
     let dt = jiff::civil::DateTime::strptime(&pattern, v).ok()?;
     let tz = tz?;
     dt.to_zoned(tz.clone())
@@ -292,6 +308,8 @@ fn java_to_strptime(f: &str) -> String {
             ('a', _) => "%p",
             ('E', 1..=3) => "%a",
             ('E', _) => "%A",
+            // `Z`..`ZZZ` and `X`/`XX` print `+HHMM`; `XXX` and longer `+HH:MM`.
+            ('Z', 1..=3) | ('X', 1..=2) | ('x', 1..=2) => "%z",
             ('X', _) | ('x', _) | ('Z', _) => "%:z",
             ('z', _) | ('V', _) => "%Q",
             _ => {
@@ -316,6 +334,34 @@ fn java_to_strptime(f: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn offsets_without_colon_and_zulu() {
+        assert_eq!(
+            parse_time("dd/MMM/yyyy:HH:mm:ss Z", "10/Oct/2000:13:55:36 -0700", None),
+            Some(971_211_336_000)
+        );
+        assert_eq!(
+            parse_time("yyyy-MM-dd HH:mm:ssXX", "2000-10-10 20:55:36+0000", None),
+            Some(971_211_336_000)
+        );
+        assert_eq!(
+            parse_time(
+                "yyyy-MM-dd HH:mm:ss.SSSXXX",
+                "2023-11-14 22:13:20.123Z",
+                None
+            ),
+            Some(1_700_000_000_123)
+        );
+        assert_eq!(
+            parse_time(
+                "yyyy-MM-dd HH:mm:ss.SSSXXX",
+                "2023-11-14 23:13:20.123+01:00",
+                None
+            ),
+            Some(1_700_000_000_123)
+        );
+    }
 
     #[test]
     fn spans() {
