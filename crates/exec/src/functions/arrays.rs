@@ -36,6 +36,29 @@ pub(super) fn stage(c: &Compiler, a: &Args, name: &str) -> Result<Option<StageSp
                 e.set(out, s);
             })
         }
+        "array:drop" => {
+            let base = array_base(&a.required_text("array")?);
+            map(move |e| e.retain(|f, _| element_rest(f.as_str(), &base).is_none()))
+        }
+        "array:rename" => {
+            let base = array_base(&a.required_text("array")?);
+            let to = array_base(&a.required_text("asArray")?);
+            map(move |e| {
+                let moved: Vec<(Sym, String, String)> = e
+                    .iter()
+                    .filter_map(|(f, v)| {
+                        element_rest(f.as_str(), &base)
+                            .map(|rest| (f, format!("{to}{rest}"), v.to_owned()))
+                    })
+                    .collect();
+                for (old, _, _) in &moved {
+                    e.remove(*old);
+                }
+                for (_, new, v) in moved {
+                    e.set(Sym::new(&new), v);
+                }
+            })
+        }
         "array:length" => {
             let base = array_base(&a.required_text("array")?);
             let out = out_field(a, "_length");
@@ -142,4 +165,13 @@ fn new_value(r: &Event, before: &[Sym], var: Sym) -> Option<String> {
 fn clear_array(e: &mut Event, base: &str) {
     let prefix = format!("{base}[");
     e.retain(|k, _| !k.as_str().starts_with(&prefix));
+}
+
+/// For a field of array `base` (`base[3]`, `base[3].x`), the part from the `[` on.
+fn element_rest<'f>(field: &'f str, base: &str) -> Option<&'f str> {
+    let rest = field.strip_prefix(base)?;
+    let digits = rest.strip_prefix('[')?;
+    digits
+        .starts_with(|c: char| c.is_ascii_digit())
+        .then_some(rest)
 }
