@@ -24,7 +24,12 @@ pub fn execute(
     let mut opts = read.clone();
     if let Some(pf) = query.prefilter().cloned() {
         let pf = Arc::new(pf);
-        opts.prefilter = Some(Arc::new(move |line: &[u8]| pf.may_match(line)));
+        let in_lines = pf.clone();
+        opts.prefilter = Some(Arc::new(move |line: &[u8]| in_lines.may_match(line)));
+        opts.finder = Some(Arc::new(move |hay: &[u8]| pf.find(hay)));
+    }
+    if opts.fields.is_none() {
+        opts.fields = query.read_fields().cloned();
     }
     let mut run = query.start();
     let mut out = Vec::new();

@@ -19,6 +19,7 @@ pub mod options;
 pub mod pipeline;
 pub mod predicate;
 pub mod prefilter;
+pub mod projection;
 pub mod regex;
 pub mod tables;
 pub mod text;
@@ -48,6 +49,8 @@ pub struct Query {
     projection: Option<Arc<[Sym]>>,
     /// Sub-queries (`join`, `defineTable`) to run over the inputs before the main pass.
     pub(crate) tables: tables::SubQueries,
+    /// The fields the whole plan reads, when known: the only ones readers need to decode.
+    read_fields: Option<Arc<saker_io::FieldSet>>,
 }
 
 impl Query {
@@ -63,7 +66,10 @@ impl Query {
             Some(StageSpec::Agg(a)) => a.reads().map(Arc::from),
             _ => None,
         };
+        let read_fields =
+            projection::fields_read(plan).map(|f| Arc::new(saker_io::FieldSet::new(f)));
         Ok(Query {
+            read_fields,
             prefilter: Prefilter::for_plan(plan),
             spec,
             prefix: prefix.into(),
@@ -94,6 +100,12 @@ impl Query {
     /// fields from prefixed events does not change the output.
     pub fn projection(&self) -> Option<&[Sym]> {
         self.projection.as_deref()
+    }
+
+    /// The only fields this query reads from input events, when known (see [`projection`]):
+    /// readers may leave every other field, and `@rawstring` unless named, off the events.
+    pub fn read_fields(&self) -> Option<&Arc<saker_io::FieldSet>> {
+        self.read_fields.as_ref()
     }
 
     /// Starts a run.

@@ -74,6 +74,16 @@ impl Prefilter {
         self.groups.iter().all(|g| g.searcher.is_match(line))
     }
 
+    /// The offset of the first match in `hay` (many lines) of the most selective needle set, which
+    /// every line passing [`Prefilter::may_match`] contains: lines before the one holding it can be
+    /// skipped without testing each.
+    pub fn find(&self, hay: &[u8]) -> Option<usize> {
+        match self.groups.first() {
+            Some(g) => g.searcher.find(hay).map(|m| m.start()),
+            None => Some(0),
+        }
+    }
+
     /// The needle sets (escaped form), for diagnostics and tests.
     pub fn needle_sets(&self) -> Vec<(Vec<String>, bool)> {
         self.groups

@@ -115,3 +115,115 @@ fn projection_does_not_change_results() {
     }
     let _ = std::fs::remove_file(&path);
 }
+
+/// Falcon-shaped lines with escapes, tags and timestamps, for the decode-time projection.
+fn falcon_fixture(name: &str) -> std::path::PathBuf {
+    let path =
+        std::env::temp_dir().join(format!("saker-dproj-{}-{name}.ndjson", std::process::id()));
+    let mut text = String::new();
+    for i in 0..400 {
+        let kind = ["AsepValueUpdate", "ProcessRollup2", "DnsRequest"][i % 3];
+        let key = [
+            r"\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\SystemCertificates\\ROOT\\Certificates\\AB",
+            r"\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\SystemCertificates\\CA\\Certificates\\CD",
+            r#"SOFTWARE\\Run \"quoted\" \u00e9"#,
+        ][i % 5 % 3];
+        let file = if i % 4 == 0 {
+            String::new()
+        } else {
+            format!(
+                ",\"FileName\":\"{}\"",
+                ["svchost.exe", "certutil.exe", "a.exe"][i % 3]
+            )
+        };
+        text.push_str(&format!(
+            "{{\"timestamp\":\"{}\",\"event_simpleName\":\"{kind}\",\"event_platform\":\"Win\",\"ComputerName\":\"WS-{}\",\"RegObjectName\":\"{key}\",\"n\":\"{}\",\"CommandLine\":\"cmd /c x{i}\"{file}}}\n",
+            1_700_000_000_000u64 + (i as u64 * 7919) % 1000,
+            i % 6,
+            i % 9,
+        ));
+    }
+    std::fs::write(&path, text).expect("write fixture");
+    path
+}
+
+#[test]
+fn decode_time_projection_names_what_the_plan_reads() {
+    let fields = |q: &str| {
+        compile(q)
+            .read_fields()
+            .map(|f| f.iter().map(str::to_owned).collect::<Vec<_>>())
+    };
+    assert_eq!(
+        fields("groupBy(ComputerName, function=count())"),
+        Some(vec!["ComputerName".to_owned()])
+    );
+    assert!(fields(include_str!("../../../examples/flagship/query.cql")).is_some());
+    assert_eq!(fields("ComputerName = x"), None, "whole events are output");
+    assert_eq!(
+        fields("\"cmd\" | count()"),
+        None,
+        "free text reads every value"
+    );
+}
+
+#[test]
+fn decode_time_projection_does_not_change_results() {
+    let path = falcon_fixture("same");
+    let queries = [
+        include_str!("../../../examples/flagship/query.cql"),
+        "groupBy(ComputerName, function=count())",
+        "groupBy([#event_simpleName, ComputerName], function=[count(), max(n), min(@timestamp)])",
+        "#event_platform = Win | select([ComputerName, @timestamp, @rawstring, #event_simpleName])",
+        "RegObjectName = /quoted/ | table([ComputerName, RegObjectName, FileName], sortby=n)",
+        "table([ComputerName, n])",
+        "\"x1\" | select([ComputerName, CommandLine])",
+        "@rawstring = /x2/ | select([ComputerName])",
+        "case { FileName = svchost.exe | k := \"svc\" ; n > 4 | k := ComputerName ; * | k := \"o\" } | groupBy(k)",
+        "RegObjectName = /(?<store>ROOT|CA)\\\\Certificates/ | select([store, ComputerName])",
+        "CommandLine = /x(?<num>\\d+)/ | groupBy(num, function=count()) | sort(num)",
+        "format(\"%s-%s\", field=[ComputerName, n], as=both) | select(both)",
+        "m := n * 2 | select([m, ComputerName])",
+        "not FileName = /svchost/i | count()",
+        "ComputerName match { WS-1 => z := 1 ; * => z := n } | select([z])",
+        "FileName != * | count(ComputerName)",
+        "head(5) | select([ComputerName, CommandLine])",
+        "sort(n, limit=3) | table([n, ComputerName])",
+        "lower(ComputerName, as=lc) | groupBy(lc)",
+        "in(FileName, values=[\"a.exe\"]) | count()",
+    ];
+    for q in queries {
+        let compiled = compile(q);
+        let read = ReadOptions {
+            profile: Some(saker_io::Profile::Falcon),
+            ..ReadOptions::default()
+        };
+        let mut projected = Vec::new();
+        execute(
+            &compiled,
+            &[Input::path(&path)],
+            &read,
+            |r| {
+                projected.push(r);
+                ControlFlow::Continue(())
+            },
+            |m| panic!("malformed: {m}"),
+        )
+        .expect("run");
+        let mut events = Vec::new();
+        saker_io::read_input(
+            &Input::path(&path),
+            &read,
+            &mut |e| {
+                events.push(e);
+                ControlFlow::Continue(())
+            },
+            &mut |m| panic!("malformed: {m}"),
+        )
+        .expect("read");
+        let full = compiled.run_all(events);
+        assert!(!full.is_empty(), "{q}: the fixture should give rows");
+        assert_eq!(projected, full, "{q}");
+    }
+    let _ = std::fs::remove_file(&path);
+}

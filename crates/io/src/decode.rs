@@ -76,10 +76,21 @@ pub(crate) fn kind_name(v: &Value) -> &'static str {
     }
 }
 
+/// An empty pair buffer with its capacity, its borrow re-tied to a new line.
+fn reuse_pairs<'a, 'b>(
+    mut v: Vec<(crate::flat::Str<'a>, crate::flat::Str<'a>)>,
+) -> Vec<(crate::flat::Str<'b>, crate::flat::Str<'b>)> {
+    v.clear();
+    // Collecting an empty vector in place keeps its allocation.
+    v.into_iter().filter_map(|_| None).collect()
+}
+
 /// Flattens JSON into an [`EventBuilder`], naming fields `a.b.c`, `a[0]`, `a[1].b`, `a[0][1]`.
 pub(crate) struct Flattener {
     pub(crate) builder: EventBuilder,
     path: String,
+    /// Reused by the flat fast path.
+    pairs: Vec<(crate::flat::Str<'static>, crate::flat::Str<'static>)>,
 }
 
 impl Flattener {
@@ -87,7 +98,15 @@ impl Flattener {
         Flattener {
             builder: EventBuilder::acquire(),
             path: String::with_capacity(128),
+            pairs: Vec::new(),
         }
+    }
+
+    /// A flattener that produces only `fields` (see [`crate::ReadOptions::fields`]).
+    pub(crate) fn with_fields(fields: Option<std::sync::Arc<crate::FieldSet>>) -> Self {
+        let mut f = Flattener::new();
+        f.builder.set_fields(fields);
+        f
     }
 
     /// Gives the thread's name cache back; call when done with a batch of records.
@@ -112,10 +131,16 @@ impl Flattener {
         let profile = profile.unwrap_or_else(|| profile::detect(obj));
         self.builder.begin(obj.len() + 4);
         profile::normalise(self, profile, obj)?;
-        if !self.builder.has(saker_event::names::RAWSTRING) {
+        self.push_rawstring(raw);
+        Ok(self.builder.finish())
+    }
+
+    fn push_rawstring(&mut self, raw: &str) {
+        if self.builder.wants(saker_event::names::RAWSTRING)
+            && !self.builder.has(saker_event::names::RAWSTRING)
+        {
             self.builder.push(saker_event::names::RAWSTRING, raw);
         }
-        Ok(self.builder.finish())
     }
 
     /// Parses and decodes one record.
@@ -125,13 +150,17 @@ impl Flattener {
         profile: Option<Profile>,
     ) -> Result<Event, String> {
         if let Some(p @ (Profile::Falcon | Profile::Generic)) = profile {
-            let mut pairs = Vec::with_capacity(64);
-            if crate::flat::scan_flat(raw, &mut pairs).is_some() {
-                self.builder.begin(pairs.len() + 4);
-                profile::normalise_flat(&mut self.builder, p, pairs);
-                if !self.builder.has(saker_event::names::RAWSTRING) {
-                    self.builder.push(saker_event::names::RAWSTRING, raw);
-                }
+            // The buffer outlives one line only while empty, so its borrow can be re-tied to `raw`.
+            let mut pairs = reuse_pairs(std::mem::take(&mut self.pairs));
+            let flat = crate::flat::scan_flat(raw, &mut pairs).is_some();
+            if flat {
+                let capacity = self.builder.fields_len().unwrap_or(pairs.len()) + 4;
+                self.builder.begin(capacity);
+                profile::normalise_flat(&mut self.builder, p, &mut pairs);
+                self.push_rawstring(raw);
+            }
+            self.pairs = reuse_pairs(pairs);
+            if flat {
                 return Ok(self.builder.finish());
             }
         }

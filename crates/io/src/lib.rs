@@ -22,6 +22,7 @@
 mod decode;
 mod error;
 mod evtx;
+mod fields;
 mod flat;
 mod format;
 mod input;
@@ -36,6 +37,7 @@ mod time;
 pub mod write;
 
 pub use error::{IoError, Malformed};
+pub use fields::FieldSet;
 pub use format::{InputFormat, Profile};
 pub use input::{Input, expand_inputs};
 pub use parallel::{par_map_batches, par_map_batches_until};
@@ -47,6 +49,9 @@ use std::sync::atomic::AtomicU64;
 
 /// A predicate on the raw bytes of one record; see [`ReadOptions::prefilter`].
 pub type Prefilter = Arc<dyn Fn(&[u8]) -> bool + Send + Sync>;
+
+/// A search over many raw records at once; see [`ReadOptions::finder`].
+pub type Finder = Arc<dyn Fn(&[u8]) -> Option<usize> + Send + Sync>;
 
 /// How to read inputs. `Default` = detect format and profile per file, lenient.
 #[derive(Clone, Default)]
@@ -61,8 +66,17 @@ pub struct ReadOptions {
     /// undecoded (not malformed; counted in [`ReadStats::prefiltered`]). Readers of other formats
     /// ignore it.
     pub prefilter: Option<Prefilter>,
+    /// With [`ReadOptions::prefilter`]: finds, in a run of raw NDJSON/text lines, the offset of the
+    /// first byte that any line passing the prefilter must contain a match at (the first match of
+    /// a needle every passing line contains). Lines before the line of that offset are skipped
+    /// undecoded in one search instead of one prefilter call per line; `None` skips them all.
+    pub finder: Option<Finder>,
     /// Incremented with the stored bytes read so far (for a progress bar); optional.
     pub progress: Option<Arc<AtomicU64>>,
+    /// Produce only these fields (`None`: all). Records are still read and validated in full;
+    /// `@rawstring` and `@timestamp` are produced only when named. For consumers that provably read
+    /// nothing else (a query's projection), never for output of whole events.
+    pub fields: Option<Arc<FieldSet>>,
 }
 
 impl std::fmt::Debug for ReadOptions {
@@ -72,6 +86,7 @@ impl std::fmt::Debug for ReadOptions {
             .field("profile", &self.profile)
             .field("strict", &self.strict)
             .field("prefilter", &self.prefilter.is_some())
+            .field("fields", &self.fields)
             .finish()
     }
 }

@@ -9,7 +9,7 @@ use sonic_rs::JsonContainerTrait;
 use crate::decode::Flattener;
 use crate::error::Malformed;
 use crate::format::Profile;
-use crate::{Prefilter, profile};
+use crate::{Finder, Prefilter, profile};
 
 /// Complete lines read from a stream, with the number of their first line (1-based).
 pub(crate) struct Chunk {
@@ -128,6 +128,7 @@ pub(crate) fn decode_chunk(
     kind: LineKind,
     profile: Option<Profile>,
     prefilter: Option<&Prefilter>,
+    finder: Option<&Finder>,
     input: &str,
     flattener: &mut Flattener,
     emit: &mut dyn FnMut(Event) -> ControlFlow<()>,
@@ -138,6 +139,25 @@ pub(crate) fn decode_chunk(
     let mut start = 0;
     let data = &chunk.data;
     while start < data.len() {
+        if let Some(find) = finder {
+            // Jump to the line of the next candidate; the lines passed over cannot match.
+            let line_start = match find(&data[start..]) {
+                Some(p) => memchr::memrchr(b'\n', &data[start..start + p])
+                    .map(|q| start + q + 1)
+                    .unwrap_or(start),
+                None => data.len(),
+            };
+            let mut skipped = memchr::memchr_iter(b'\n', &data[start..line_start]).count() as u64;
+            if line_start == data.len() && data.last() != Some(&b'\n') {
+                skipped += 1;
+            }
+            counts.prefiltered += skipped;
+            line_no += skipped;
+            start = line_start;
+            if start >= data.len() {
+                break;
+            }
+        }
         let end = memchr::memchr(b'\n', &data[start..])
             .map(|p| start + p)
             .unwrap_or(data.len());
@@ -263,6 +283,46 @@ mod tests {
             got.iter()
                 .any(|(s, first)| *first == 2 && s.starts_with(&format!("{long}\n")))
         );
+    }
+
+    #[test]
+    fn a_finder_skips_runs_of_lines_and_keeps_line_numbers() {
+        let data = b"{\"a\":\"x1\"}\n{\"a\":\"y\"}\n\n{x\n{\"a\":\"y\"}\n{\"a\":\"x2\"}".to_vec();
+        let has_x = |l: &[u8]| memchr::memchr(b'x', l).is_some();
+        let prefilter: Prefilter = std::sync::Arc::new(has_x);
+        let finder: Finder = std::sync::Arc::new(|hay: &[u8]| memchr::memchr(b'x', hay));
+        let chunk = Chunk {
+            data,
+            first_line: 10,
+        };
+        for use_finder in [false, true] {
+            let mut events = Vec::new();
+            let mut bad = Vec::new();
+            let mut f = Flattener::new();
+            let (counts, _) = decode_chunk(
+                &chunk,
+                LineKind::Ndjson,
+                Some(Profile::Generic),
+                Some(&prefilter),
+                use_finder.then_some(&finder),
+                "in",
+                &mut f,
+                &mut |e| {
+                    events.push(e.get_by_name("a").map(str::to_owned));
+                    ControlFlow::Continue(())
+                },
+                &mut |m| {
+                    bad.push(m.location);
+                    ControlFlow::Continue(())
+                },
+            );
+            f.release();
+            assert_eq!(events, vec![Some("x1".into()), Some("x2".into())]);
+            assert_eq!(bad, vec!["line 13".to_owned()]);
+            assert_eq!((counts.events, counts.malformed), (2, 1));
+            // The finder passes over the blank line too.
+            assert_eq!(counts.prefiltered, if use_finder { 3 } else { 2 });
+        }
     }
 
     struct FailAfter<'a>(&'a [u8]);

@@ -176,12 +176,13 @@ fn process<T>(
             kind,
             profile,
         } => {
-            let mut flattener = Flattener::new();
+            let mut flattener = Flattener::with_fields(opts.fields.clone());
             let (counts, _) = decode_chunk(
                 &chunk,
                 kind,
                 profile,
                 opts.prefilter.as_ref(),
+                opts.prefilter.as_ref().and(opts.finder.as_ref()),
                 inputs[input].name(),
                 &mut flattener,
                 &mut emit,

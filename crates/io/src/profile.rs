@@ -34,17 +34,19 @@ pub(crate) fn detect(obj: &Object) -> Profile {
 }
 
 /// [`normalise`] for a flat record already split into fields (Falcon and generic profiles only).
+/// Fields the builder's projection leaves out are skipped before they are unescaped or copied.
 pub(crate) fn normalise_flat(
     b: &mut EventBuilder,
     profile: Profile,
-    pairs: Vec<(Str<'_>, Str<'_>)>,
+    pairs: &mut Vec<(Str<'_>, Str<'_>)>,
 ) {
     // Indexes into `pairs` of the time candidates (in order of preference) and the Falcon tags.
     let mut time: [Option<usize>; 5] = [None; 5];
     let mut tag: [Option<usize>; 3] = [None; 3];
     let falcon = profile == Profile::Falcon;
-    for (i, (k, _)) in pairs.iter().enumerate() {
-        let slot = match (falcon, k.as_str()) {
+    let derived = b.wants(TIMESTAMP) || (falcon && FALCON_TAGS.iter().any(|t| b.wants(t)));
+    for (i, (k, _)) in pairs.iter().enumerate().filter(|_| derived) {
+        let slot = match (falcon, &*k.text()) {
             (true, "timestamp") => &mut time[0],
             (true, "ContextTimeStamp") => &mut time[1],
             (true, "ProcessStartTime") => &mut time[2],
@@ -60,20 +62,26 @@ pub(crate) fn normalise_flat(
         };
         *slot = Some(i);
     }
-    if let Some(ms) = time
-        .iter()
-        .flatten()
-        .find_map(|&i| parse_timestamp_ms(pairs[i].1.as_str()))
+    if b.wants(TIMESTAMP)
+        && let Some(ms) = time
+            .iter()
+            .flatten()
+            .find_map(|&i| parse_timestamp_ms(&pairs[i].1.text()))
     {
         b.push_fixed(TIMESTAMP, &ms.to_string());
     }
     for (name, i) in FALCON_TAGS.iter().zip(tag) {
-        if let Some(i) = i {
-            b.push_fixed(name, pairs[i].1.as_str());
+        if let Some(i) = i
+            && b.wants(name)
+        {
+            b.push_fixed(name, &pairs[i].1.text());
         }
     }
-    for (k, v) in pairs {
-        b.push_text(k.as_str(), v.into_text());
+    for (k, v) in pairs.drain(..) {
+        let k = k.text();
+        if b.wants(&k) {
+            b.push_text(&k, v.into_text());
+        }
     }
 }
 

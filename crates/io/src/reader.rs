@@ -80,12 +80,13 @@ pub(crate) fn read_with(
                     if profile.is_none() && kind == LineKind::Ndjson {
                         profile = detect_profile(&chunk);
                     }
-                    let mut flattener = crate::decode::Flattener::new();
+                    let mut flattener = crate::decode::Flattener::with_fields(opts.fields.clone());
                     let (counts, flow) = decode_chunk(
                         &chunk,
                         kind,
                         profile,
                         opts.prefilter.as_ref(),
+                        opts.prefilter.as_ref().and(opts.finder.as_ref()),
                         name,
                         &mut flattener,
                         on_event,

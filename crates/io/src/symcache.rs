@@ -9,7 +9,11 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use std::sync::Arc;
+
 use saker_event::{Event, Sym, Text};
+
+use crate::fields::FieldSet;
 
 /// FxHash: field names are short and not attacker-chosen in a way that matters for a local tool.
 #[derive(Default)]
@@ -60,9 +64,12 @@ thread_local! {
 /// Fields pushed with [`EventBuilder::push_fixed`] win over later pushes of the same name (derived
 /// metadata such as `@timestamp` goes first and is not overwritten by a raw input field); among
 /// ordinary pushes the last value wins, as in JSON.
+/// With a projection ([`EventBuilder::set_fields`]), names outside it are dropped before they are
+/// interned or copied.
 pub(crate) struct EventBuilder {
     event: Event,
     cache: SymCache,
+    fields: Option<Arc<FieldSet>>,
 }
 
 impl EventBuilder {
@@ -72,7 +79,24 @@ impl EventBuilder {
         EventBuilder {
             event: Event::new(),
             cache,
+            fields: None,
         }
+    }
+
+    /// Keeps only `fields` on the events built from now on (`None`: every field).
+    pub(crate) fn set_fields(&mut self, fields: Option<Arc<FieldSet>>) {
+        self.fields = fields;
+    }
+
+    /// The number of names in the projection, if any.
+    pub(crate) fn fields_len(&self) -> Option<usize> {
+        self.fields.as_ref().map(|f| f.len())
+    }
+
+    /// Whether a field of this name is kept (see [`Self::set_fields`]).
+    #[inline]
+    pub(crate) fn wants(&self, name: &str) -> bool {
+        self.fields.as_ref().is_none_or(|f| f.contains(name))
     }
 
     pub(crate) fn release(self) {
@@ -112,6 +136,9 @@ impl EventBuilder {
     /// Sets `name`; a repeated name overwrites (in place) unless it was fixed.
     #[inline]
     pub(crate) fn push(&mut self, name: &str, value: &str) {
+        if !self.wants(name) {
+            return;
+        }
         let (sym, slot) = self.slot(name);
         let gen_now = self.cache.generation;
         let stamp = &mut self.cache.stamps[slot];
@@ -126,6 +153,9 @@ impl EventBuilder {
     /// [`Self::push`] with an owned value (no copy when it is new).
     #[inline]
     pub(crate) fn push_text(&mut self, name: &str, value: Text) {
+        if !self.wants(name) {
+            return;
+        }
         let (sym, slot) = self.slot(name);
         let gen_now = self.cache.generation;
         let stamp = &mut self.cache.stamps[slot];
@@ -139,6 +169,9 @@ impl EventBuilder {
 
     /// Sets `name` so that later pushes of the same name on this event are ignored.
     pub(crate) fn push_fixed(&mut self, name: &str, value: &str) {
+        if !self.wants(name) {
+            return;
+        }
         let (sym, slot) = self.slot(name);
         let gen_now = self.cache.generation;
         let stamp = &mut self.cache.stamps[slot];
