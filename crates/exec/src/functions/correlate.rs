@@ -219,12 +219,14 @@ impl AggState for State {
             found: Vec::new(),
             want: 0,
             index: HashMap::new(),
+            budget: 0,
         };
         for &r in &self.hits[spec.root] {
             if search.used.contains(&self.events[r].2) {
                 continue;
             }
             search.want = spec.max_per_root;
+            search.budget = STEPS_PER_ROOT;
             search.chosen[spec.root] = r;
             search.extend(1);
             search.chosen[spec.root] = usize::MAX;
@@ -258,14 +260,21 @@ struct Search<'a> {
     want: usize,
     /// (query, field) → value → candidate positions, built on first use.
     index: HashMap<(usize, Sym), HashMap<String, Vec<usize>>>,
+    /// Search steps left for the current root: queries without links multiply candidates, and
+    /// a root with no constellation would otherwise try every combination.
+    budget: usize,
 }
+
+/// Search steps per root event before it is given up (reported as no constellation).
+const STEPS_PER_ROOT: usize = 100_000;
 
 impl Search<'_> {
     /// Chooses events for `order[step..]`; records complete constellations.
     fn extend(&mut self, step: usize) {
-        if self.want == 0 {
+        if self.want == 0 || self.budget == 0 {
             return;
         }
+        self.budget -= 1;
         if step == self.order.len() {
             let c = self.chosen.clone();
             if self.spec.once_only {
@@ -288,7 +297,7 @@ impl Search<'_> {
             self.chosen[q] = cand;
             self.extend(step + 1);
             self.chosen[q] = usize::MAX;
-            if self.want == 0 {
+            if self.want == 0 || self.budget == 0 {
                 return;
             }
         }
