@@ -138,14 +138,13 @@ impl Reads {
             }
             "groupby" | "stats" => {
                 self.words(call, &["function"])?;
-                match call
+                // Without `function`: groupBy's default is count(); stats() reads nothing.
+                if let Some(a) = call
                     .args
                     .iter()
                     .find(|a| a.name.eq_ignore_ascii_case("function"))
                 {
-                    Some(a) => self.functions(&a.value)?,
-                    // groupBy's default is count(); stats() without functions reads nothing.
-                    None => {}
+                    self.functions(&a.value)?;
                 }
                 Some(Flow::Done)
             }

@@ -77,6 +77,8 @@ pub(crate) fn kind_name(v: &Value) -> &'static str {
 }
 
 /// An empty pair buffer with its capacity, its borrow re-tied to a new line.
+// `filter` cannot change the element type, which is the point here.
+#[allow(clippy::unnecessary_filter_map)]
 fn reuse_pairs<'a, 'b>(
     mut v: Vec<(crate::flat::Str<'a>, crate::flat::Str<'a>)>,
 ) -> Vec<(crate::flat::Str<'b>, crate::flat::Str<'b>)> {
