@@ -2,33 +2,9 @@
 //! skipped, one whose later stage drops the event falls through to the next branch with the event
 //! unchanged (<https://library.humio.com/data-analysis/syntax-conditional-evaluation-case.html>).
 
-use saker_event::Event;
-use saker_exec::{Options, Query};
+mod common;
 
-fn run(q: &str, events: &[&[(&str, &str)]]) -> Vec<Vec<(String, String)>> {
-    let plan = saker_cql::compile(q, &Default::default()).expect("query compiles");
-    let query = Query::compile(&plan, &Options::default()).expect("engine compiles");
-    let input = events.iter().map(|fields| {
-        let mut e = Event::new();
-        for (k, v) in *fields {
-            e.set_by_name(k, *v);
-        }
-        e
-    });
-    query
-        .run_all(input)
-        .iter()
-        .map(|e| {
-            e.iter()
-                .map(|(k, v)| (k.as_str().to_owned(), v.to_owned()))
-                .collect()
-        })
-        .collect()
-}
-
-fn field<'a>(row: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    row.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-}
+use common::{get as field, run};
 
 #[test]
 fn first_matching_branch_wins_and_unmatched_events_are_dropped() {

@@ -3,9 +3,10 @@
 //! `ip`, the output prefix `as` to the field name: `<as>.country`, `<as>.city`, `<as>.lon`,
 //! `<as>.lat`.
 
+mod common;
 mod mmdb;
 
-use saker_event::Event;
+use common::run_with as run;
 use saker_exec::{Options, Query};
 
 use mmdb::City;
@@ -38,27 +39,6 @@ fn database() -> std::path::PathBuf {
     ]);
     std::fs::write(&path, db).expect("write database");
     path
-}
-
-fn run(q: &str, opts: &Options, input: &[&[(&str, &str)]]) -> Vec<Vec<(String, String)>> {
-    let plan = saker_cql::compile(q, &Default::default()).expect("query compiles");
-    let query = Query::compile(&plan, opts).expect("engine compiles");
-    let events = input.iter().map(|fields| {
-        let mut e = Event::new();
-        for (k, v) in *fields {
-            e.set_by_name(k, *v);
-        }
-        e
-    });
-    query
-        .run_all(events)
-        .iter()
-        .map(|e| {
-            e.iter()
-                .map(|(k, v)| (k.as_str().to_owned(), v.to_owned()))
-                .collect()
-        })
-        .collect()
 }
 
 fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {

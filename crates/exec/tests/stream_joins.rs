@@ -7,37 +7,9 @@
 //! named query, linked by `f <=> other.g`, optionally `within` a time span and in `sequence`;
 //! output rows carry `query.field` for the `include` fields of each query's event.
 
-use saker_event::Event;
-use saker_exec::{Options, Query};
+mod common;
 
-type Row = Vec<(String, String)>;
-
-fn run(q: &str, input: &[&[(&str, &str)]]) -> Vec<Row> {
-    let plan = saker_cql::compile(q, &Default::default()).expect("query compiles");
-    let query = Query::compile(&plan, &Options::default()).expect("engine compiles");
-    let events = input.iter().map(|fields| {
-        let mut e = Event::new();
-        for (k, v) in *fields {
-            e.set_by_name(k, *v);
-        }
-        e
-    });
-    query
-        .run_all(events)
-        .iter()
-        .map(|e| {
-            e.iter()
-                .map(|(k, v)| (k.as_str().to_owned(), v.to_owned()))
-                .collect()
-        })
-        .collect()
-}
-
-fn col<'a>(rows: &'a [Row], name: &str) -> Vec<Option<&'a str>> {
-    rows.iter()
-        .map(|r| r.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()))
-        .collect()
-}
+use common::{col, run};
 
 /// Logins: user u1 failed then succeeded, u2 only failed, u3 only succeeded.
 const LOGINS: &[&[(&str, &str)]] = &[
