@@ -8,51 +8,17 @@
 //! defineTable: <https://library.humio.com/data-analysis/functions-definetable.html> — a preamble
 //! that declares an ad-hoc table read by `match(table=…)` and `readFile()`.
 
+mod common;
+
 use std::ops::ControlFlow;
 
-use saker_event::Event;
+use common::{col, rows, run};
 use saker_exec::{Options, Query, execute};
 use saker_io::{Input, ReadOptions};
-
-type Row = Vec<(String, String)>;
 
 fn compile(q: &str) -> Query {
     let plan = saker_cql::compile(q, &Default::default()).expect("query compiles");
     Query::compile(&plan, &Options::default()).expect("engine compiles")
-}
-
-fn events(rows: &[&[(&str, &str)]]) -> Vec<Event> {
-    rows.iter()
-        .map(|fields| {
-            let mut e = Event::new();
-            for (k, v) in *fields {
-                e.set_by_name(k, *v);
-            }
-            e
-        })
-        .collect()
-}
-
-fn rows(out: &[Event]) -> Vec<Row> {
-    out.iter()
-        .map(|e| {
-            e.iter()
-                .map(|(k, v)| (k.as_str().to_owned(), v.to_owned()))
-                .collect()
-        })
-        .collect()
-}
-
-fn run(q: &str, input: &[&[(&str, &str)]]) -> Vec<Row> {
-    rows(&compile(q).run_all(events(input)))
-}
-
-fn get<'a>(row: &'a Row, name: &str) -> Option<&'a str> {
-    row.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-}
-
-fn col<'a>(rows: &'a [Row], name: &str) -> Vec<Option<&'a str>> {
-    rows.iter().map(|r| get(r, name)).collect()
 }
 
 /// Processes (type=p) and DNS requests (type=d) on hosts a1..a3.
