@@ -30,6 +30,24 @@ use crate::expr::{CompiledExpr, ValueFn};
 use crate::pipeline::{AggSpec, AggState, Out, StageSpec, StreamOp};
 use crate::predicate::EventFilter;
 
+/// A function family: the stage for `name`, or `None` when the family does not define it.
+type StageFamily = fn(&Compiler, &Args, &str) -> Result<Option<StageSpec>>;
+
+/// Tried in order after the filter functions; the first family that knows the name compiles it.
+const STAGE_FAMILIES: &[StageFamily] = &[
+    transforms::stage,
+    aggs::stage,
+    sequence::stage,
+    time::stage,
+    arrays::stage,
+    parse::stage,
+    lookup::stage,
+    join::stage,
+    selfjoin::stage,
+    correlate::stage,
+    geoip::stage,
+];
+
 /// A stage for `call` used as a pipeline stage or as an aggregate in `function=`.
 pub fn stage(c: &Compiler, call: &Call) -> Result<StageSpec> {
     if let Some(saved_name) = call.name.strip_prefix('$') {
@@ -45,38 +63,10 @@ pub fn stage(c: &Compiler, call: &Call) -> Result<StageSpec> {
         };
         return Ok(StageSpec::Stream(Arc::new(FilterStage(f))));
     }
-    if let Some(s) = transforms::stage(c, &a, &name)? {
-        return Ok(s);
-    }
-    if let Some(s) = aggs::stage(c, &a, &name)? {
-        return Ok(s);
-    }
-    if let Some(s) = sequence::stage(c, &a, &name)? {
-        return Ok(s);
-    }
-    if let Some(s) = time::stage(c, &a, &name)? {
-        return Ok(s);
-    }
-    if let Some(s) = arrays::stage(c, &a, &name)? {
-        return Ok(s);
-    }
-    if let Some(s) = parse::stage(c, &a, &name)? {
-        return Ok(s);
-    }
-    if let Some(s) = lookup::stage(c, &a, &name)? {
-        return Ok(s);
-    }
-    if let Some(s) = join::stage(c, &a, &name)? {
-        return Ok(s);
-    }
-    if let Some(s) = selfjoin::stage(c, &a, &name)? {
-        return Ok(s);
-    }
-    if let Some(s) = correlate::stage(c, &a, &name)? {
-        return Ok(s);
-    }
-    if let Some(s) = geoip::stage(c, &a, &name)? {
-        return Ok(s);
+    for family in STAGE_FAMILIES {
+        if let Some(s) = family(c, &a, &name)? {
+            return Ok(s);
+        }
     }
     Err(unsupported(call))
 }
