@@ -45,6 +45,16 @@ impl SubQueries {
 
     /// Runs every sub-query over `inputs` (reading them once per sub-query) and fills its sink.
     pub fn fill_from_inputs(&self, inputs: &[Input], read: &ReadOptions) -> Result<(), IoError> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        // Standard input cannot be read a second time: the main pass would silently see nothing.
+        if let Some(stdin) = inputs.iter().find(|i| i.is_stdin()) {
+            return Err(IoError::Unsupported {
+                input: stdin.name().to_owned(),
+                reason: "join()/defineTable() read their inputs twice; give a file instead of standard input".to_owned(),
+            });
+        }
         for sub in self.0.iter() {
             let mut rows = Vec::new();
             crate::execute(

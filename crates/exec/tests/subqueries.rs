@@ -201,3 +201,21 @@ fn sub_queries_are_not_filtered_by_the_main_query_prefilter() {
     }
     std::fs::remove_file(&path).ok();
 }
+
+/// Standard input cannot be read twice, so a sub-query over it is refused instead of leaving the
+/// main pass with no events.
+#[test]
+fn sub_queries_over_standard_input_are_refused() {
+    let query = compile(
+        "#event_simpleName=ProcessRollup2 | join({#event_simpleName=DnsRequest}, field=aid, include=[DomainName])",
+    );
+    let err = execute(
+        &query,
+        &[Input::stdin()],
+        &ReadOptions::default(),
+        |_| ControlFlow::Continue(()),
+        |_| {},
+    )
+    .expect_err("stdin refused");
+    assert!(err.to_string().contains("standard input"), "{err}");
+}
