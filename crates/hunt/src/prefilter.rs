@@ -1,6 +1,11 @@
 //! Literal prefilter shared by the rules of one route bucket: for each rule variant, a set of
-//! (field, literal) pairs at least one of which must occur (ASCII case-insensitively) in that
-//! field for the variant to match; one Aho-Corasick automaton per field finds them all at once.
+//! (field, literal) pairs at least one of which must occur in that field's lower-cased value for
+//! the variant to match; one Aho-Corasick automaton per field finds them all at once.
+//!
+//! Literals are lower-cased with `to_lowercase`, as the matchers lower-case. An ASCII value is
+//! scanned as it is by an ASCII case-insensitive automaton; any other value is lower-cased first
+//! (rare in event logs), so a scan finds exactly the literals the lower-cased value contains and
+//! its misses are final for every literal, ASCII or not.
 
 use std::collections::HashMap;
 
@@ -8,7 +13,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use saker_event::{Event, Sym};
 use saker_plan::{Matcher, Predicate};
 
-use crate::program::Scratch;
+use crate::program::{Scratch, fold_into};
 
 /// Literals shorter than this are too common to narrow anything down.
 const MIN_USEFUL_LEN: usize = 3;
@@ -57,28 +62,65 @@ fn strength(req: &[(String, String)]) -> (usize, std::cmp::Reverse<usize>) {
 }
 
 fn matcher_literals(m: &Matcher) -> Option<Vec<String>> {
-    let lit = |v: &str| usable(v).then(|| v.to_ascii_lowercase());
     match m {
-        Matcher::Equals { value, .. }
-        | Matcher::Contains { value, .. }
-        | Matcher::StartsWith { value, .. }
-        | Matcher::EndsWith { value, .. } => Some(vec![lit(value)?]),
-        Matcher::Glob { pattern, .. } => Some(vec![lit(longest_piece(pattern))?]),
-        Matcher::AnyOf { values, glob, .. } => values
+        Matcher::Equals {
+            value,
+            case_insensitive,
+        }
+        | Matcher::Contains {
+            value,
+            case_insensitive,
+        }
+        | Matcher::StartsWith {
+            value,
+            case_insensitive,
+        }
+        | Matcher::EndsWith {
+            value,
+            case_insensitive,
+        } => Some(vec![literal(value, *case_insensitive)?]),
+        Matcher::Glob {
+            pattern,
+            case_insensitive,
+        } => Some(vec![glob_literal(pattern, *case_insensitive)?]),
+        Matcher::AnyOf {
+            values,
+            glob,
+            case_insensitive,
+        } => values
             .iter()
-            .map(|v| lit(if *glob { longest_piece(v) } else { v }))
+            .map(|v| {
+                if *glob {
+                    glob_literal(v, *case_insensitive)
+                } else {
+                    literal(v, *case_insensitive)
+                }
+            })
             .collect(),
         _ => None,
     }
 }
 
-fn longest_piece(glob: &str) -> &str {
-    glob.split('*').max_by_key(|p| p.len()).unwrap_or("")
+/// The literal a matched value must contain, lower-cased as the scan lower-cases values.
+///
+/// A case-insensitive test compares `to_lowercase` of both sides, exactly what the scan
+/// compares, so any literal will do. A case-sensitive one only gives an ASCII literal: Unicode
+/// lower-casing depends on context (a final `Σ`), so the value's lower-cased form need not
+/// contain a non-ASCII literal's.
+fn literal(value: &str, case_insensitive: bool) -> Option<String> {
+    (value.len() >= MIN_USEFUL_LEN && (case_insensitive || value.is_ascii()))
+        .then(|| value.to_lowercase())
 }
 
-/// ASCII only (the automaton folds ASCII case only) and long enough to be worth it.
-fn usable(v: &str) -> bool {
-    v.len() >= MIN_USEFUL_LEN && v.is_ascii()
+/// The longest literal piece of a glob, taken after lower-casing the whole pattern (as the
+/// matcher does).
+fn glob_literal(pattern: &str, case_insensitive: bool) -> Option<String> {
+    if !case_insensitive && !pattern.is_ascii() {
+        return None;
+    }
+    let folded = pattern.to_lowercase();
+    let piece = folded.split('*').max_by_key(|p| p.len()).unwrap_or("");
+    (piece.len() >= MIN_USEFUL_LEN).then(|| piece.to_owned())
 }
 
 /// The automata of one bucket.
@@ -222,16 +264,16 @@ impl BucketPrefilter {
                 Some(field) => {
                     if let Some(value) = event.get(field) {
                         fa.mark(value, candidates, scratch);
-                        // ASCII case folding is all a non-ASCII value would need beyond the
-                        // automaton's, so only an ASCII value's misses are final.
-                        if value.is_ascii() {
-                            scratch.scanned(fa.id);
-                        }
+                        scratch.scanned(fa.id);
                     }
                 }
+                // Keyword literals are looked for in every value, and few values hold one: a
+                // plain (prefiltered) search rules most values out before the overlapping scan.
                 None => {
                     for (_, value) in event.iter() {
-                        fa.mark(value, candidates, scratch);
+                        if fa.ac.is_match(value) || !value.is_ascii() {
+                            fa.mark(value, candidates, scratch);
+                        }
                     }
                 }
             }
@@ -241,7 +283,14 @@ impl BucketPrefilter {
 
 impl FieldAutomaton {
     fn mark(&self, value: &str, candidates: &mut [bool], scratch: &mut Scratch) {
-        for m in self.ac.find_overlapping_iter(value.as_bytes()) {
+        let mut folded = std::mem::take(&mut scratch.fold_buf);
+        let haystack = if value.is_ascii() {
+            value
+        } else {
+            fold_into(value, &mut folded);
+            folded.as_str()
+        };
+        for m in self.ac.find_overlapping_iter(haystack.as_bytes()) {
             let p = m.pattern().as_usize();
             if let Some(targets) = self.targets.get(p) {
                 for &t in targets {
@@ -256,6 +305,7 @@ impl FieldAutomaton {
                 }
             }
         }
+        scratch.fold_buf = folded;
     }
 }
 
@@ -293,9 +343,20 @@ mod tests {
         assert_eq!(requirement(&p), None);
         // Negations give no requirement.
         assert_eq!(requirement(&contains("a", "xyz").negate()), None);
-        // Short or non-ASCII literals give none either.
+        // Short literals give none either, nor non-ASCII ones of a case-sensitive test.
         assert_eq!(requirement(&contains("a", "x")), None);
-        assert_eq!(requirement(&contains("a", "été")), None);
+        assert_eq!(
+            requirement(&contains("a", "ÉTÉ")),
+            Some(vec![("a".to_owned(), "été".to_owned())])
+        );
+        let cased = Predicate::field(
+            "a",
+            Matcher::Contains {
+                value: "ÉTÉ".into(),
+                case_insensitive: false,
+            },
+        );
+        assert_eq!(requirement(&cased), None);
     }
 
     #[test]
@@ -312,6 +373,24 @@ mod tests {
         let mut c = Vec::new();
         pf.candidates(&e, &mut c, &mut Scratch::default());
         assert_eq!(c, vec![true, false, true]);
+    }
+
+    #[test]
+    fn non_ascii_values_are_scanned_lower_cased() {
+        let reqs = vec![
+            Some(vec![("a".to_owned(), "été".to_owned())]),
+            Some(vec![("a".to_owned(), "kerberos".to_owned())]),
+            Some(vec![("a".to_owned(), "\u{1f600}".to_owned())]),
+        ];
+        let pf = BucketPrefilter::build(&reqs, &[], &mut 0);
+        let mut c = Vec::new();
+        // `É` lower-cases to `é`; the Kelvin sign `K` lower-cases to an ASCII `k`.
+        let e: Event = [("a", "L'ÉTÉ \u{212A}ERBEROS")].into_iter().collect();
+        pf.candidates(&e, &mut c, &mut Scratch::default());
+        assert_eq!(c, vec![true, true, false]);
+        let e: Event = [("a", "smile \u{1f600}")].into_iter().collect();
+        pf.candidates(&e, &mut c, &mut Scratch::default());
+        assert_eq!(c, vec![false, false, true]);
     }
 
     #[test]

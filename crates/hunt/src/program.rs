@@ -49,6 +49,8 @@ struct Leaf {
     test: Test,
     /// Prefilter automata whose scan of this field decides this (substring) leaf.
     deciders: Vec<u32>,
+    /// Only a value with a non-ASCII character can pass (see [`Folded::needs_non_ascii`]).
+    needs_non_ascii: bool,
 }
 
 /// Substring literals shorter than this are left to their own search (they match too often to
@@ -77,6 +79,16 @@ enum Folded {
     },
 }
 
+/// A field's lower-cased value, filled once per event on first use.
+#[derive(Clone, Default)]
+struct FoldedValue {
+    /// The event stamp it was filled for.
+    stamp: u32,
+    present: bool,
+    ascii: bool,
+    text: String,
+}
+
 /// Per-thread, per-event working memory: memoised leaf results and lower-cased field values.
 #[derive(Default)]
 pub struct Scratch {
@@ -84,10 +96,12 @@ pub struct Scratch {
     stamp: u32,
     /// Per leaf: `stamp << 1 | result` when evaluated for the current event.
     memo: Vec<u32>,
-    /// Per folded slot: the stamp it was filled for, whether the field is present, its value.
-    folded: Vec<(u32, bool, String)>,
-    /// Per prefilter automaton: the stamp of the event whose (ASCII) field value it scanned.
+    /// Per folded slot: the field's lower-cased value for the current event.
+    folded: Vec<FoldedValue>,
+    /// Per prefilter automaton: the stamp of the event whose field value it scanned.
     scanned: Vec<u32>,
+    /// The prefilter's lower-cased copy of a non-ASCII value.
+    pub(crate) fold_buf: String,
 }
 
 impl Scratch {
@@ -97,7 +111,7 @@ impl Scratch {
             self.memo = vec![0; leaves.leaves.len()];
         }
         if self.folded.len() != leaves.folded_slot.len() {
-            self.folded = vec![(0, false, String::new()); leaves.folded_slot.len()];
+            self.folded = vec![FoldedValue::default(); leaves.folded_slot.len()];
         }
         if self.scanned.len() != leaves.automata as usize {
             self.scanned = vec![0; leaves.automata as usize];
@@ -105,7 +119,7 @@ impl Scratch {
         self.stamp = self.stamp.wrapping_add(1);
         if self.stamp == 0 || self.stamp >= u32::MAX >> 1 {
             self.memo.iter_mut().for_each(|m| *m = 0);
-            self.folded.iter_mut().for_each(|f| f.0 = 0);
+            self.folded.iter_mut().for_each(|f| f.stamp = 0);
             self.scanned.iter_mut().for_each(|s| *s = 0);
             self.stamp = 1;
         }
@@ -118,8 +132,8 @@ impl Scratch {
         }
     }
 
-    /// A prefilter automaton scanned its (ASCII) field value of the current event: its decided
-    /// leaves not [`Scratch::found`] are false.
+    /// A prefilter automaton scanned its field value of the current event: its decided leaves
+    /// not [`Scratch::found`] are false.
     pub fn scanned(&mut self, automaton: u32) {
         if let Some(s) = self.scanned.get_mut(automaton as usize) {
             *s = self.stamp;
@@ -128,13 +142,13 @@ impl Scratch {
 }
 
 /// Lower-cases like `exec` does for case-insensitive comparisons (ASCII fast path, else Unicode).
-fn fold_into(value: &str, out: &mut String) {
+pub(crate) fn fold_into(value: &str, out: &mut String) {
     out.clear();
     if value.is_ascii() {
         out.push_str(value);
         out.make_ascii_lowercase();
     } else {
-        out.extend(value.chars().flat_map(char::to_lowercase));
+        out.push_str(&value.to_lowercase());
     }
 }
 
@@ -215,6 +229,16 @@ impl Folded {
             }
             _ => return None,
         })
+    }
+
+    /// Whether only a value with a non-ASCII character can pass.
+    fn needs_non_ascii(&self) -> bool {
+        match self {
+            Folded::Equals { needle, number } => !needle.is_ascii() && number.is_none(),
+            Folded::Contains(f) => !f.needle().is_ascii(),
+            Folded::StartsWith(n) | Folded::EndsWith(n) => !n.is_ascii(),
+            Folded::Glob(_) | Folded::AnyOf { .. } => false,
+        }
     }
 
     fn test(&self, v: &str) -> bool {
@@ -300,8 +324,10 @@ impl Leaves {
             return Ok(id);
         }
         let sym = Sym::new(field);
+        let mut needs_non_ascii = false;
         let test = match Folded::new(matcher) {
             Some(f) => {
+                needs_non_ascii = f.needs_non_ascii();
                 let next = self.folded_slot.len() as u32;
                 Test::Folded(*self.folded_slot.entry(sym).or_insert(next), f)
             }
@@ -312,21 +338,21 @@ impl Leaves {
             field: sym,
             test,
             deciders: Vec::new(),
+            needs_non_ascii,
         });
         self.by_key.insert(key, id);
         Ok(id)
     }
 
-    /// `(field, lower-cased literal)` of a case-insensitive substring leaf whose literal an
-    /// ASCII case-insensitive automaton can decide.
+    /// `(field, lower-cased literal)` of a case-insensitive substring leaf whose literal the
+    /// prefilter automaton looks for.
     pub fn decidable(&self, id: u32) -> Option<(&str, &str)> {
         let leaf = self.leaves.get(id as usize)?;
         let Test::Folded(_, Folded::Contains(finder)) = &leaf.test else {
             return None;
         };
         let needle = std::str::from_utf8(finder.needle()).ok()?;
-        (needle.len() >= MIN_DECIDED_LEN && needle.is_ascii())
-            .then(|| (leaf.field.as_str(), needle))
+        (needle.len() >= MIN_DECIDED_LEN).then(|| (leaf.field.as_str(), needle))
     }
 
     /// Records that prefilter automaton `automaton` decides leaf `id`.
@@ -366,17 +392,20 @@ impl Leaves {
             Test::Raw(m) => m.test(event.get(leaf.field)),
             Test::Folded(slot, f) => match scratch.folded.get_mut(*slot as usize) {
                 Some(entry) => {
-                    if entry.0 != stamp {
-                        entry.0 = stamp;
+                    if entry.stamp != stamp {
+                        entry.stamp = stamp;
                         match event.get(leaf.field) {
                             Some(v) => {
-                                entry.1 = true;
-                                fold_into(v, &mut entry.2);
+                                entry.present = true;
+                                entry.ascii = v.is_ascii();
+                                fold_into(v, &mut entry.text);
                             }
-                            None => entry.1 = false,
+                            None => entry.present = false,
                         }
                     }
-                    entry.1 && f.test(&entry.2)
+                    // An ASCII value cannot hold a non-ASCII needle (windash expands `-x`
+                    // into three non-ASCII dashes: most of those tests end here).
+                    entry.present && !(entry.ascii && leaf.needs_non_ascii) && f.test(&entry.text)
                 }
                 None => false,
             },
@@ -516,6 +545,14 @@ mod tests {
             case_insensitive: false,
         };
         assert!(!check(&Predicate::field("CommandLine", cased), &e));
+        // A non-ASCII needle (windash's en dash) on ASCII and non-ASCII values.
+        let dash = Predicate::field("CommandLine", ci(contains, " \u{2013}c "));
+        assert!(!check(&dash, &e));
+        let dashed: Event = [("CommandLine", "CMD \u{2013}C whoami")]
+            .into_iter()
+            .collect();
+        assert!(check(&dash, &dashed));
+        assert!(check(&dash.negate(), &e));
     }
 
     #[test]
