@@ -31,6 +31,8 @@ fn main() {
     );
     let t = Instant::now();
     let (hunt, errors) = saker_hunt::Hunt::new(&set, &|_| true);
+    // Automata are otherwise built when an event first reaches their bucket.
+    hunt.build_prefilters();
     println!(
         "hunt built ({} buckets, {} distinct leaves, {:.1} MiB of automata, {} errors): {:.1} MiB, {:.2} s",
         hunt.bucket_count(),

@@ -15,6 +15,7 @@
 //! [`Hunt::scan`] is `&self` and thread-safe: callers evaluate batches on many threads.
 
 pub mod correlate;
+pub mod packed;
 pub mod prefilter;
 pub mod program;
 pub mod run;
@@ -30,6 +31,7 @@ use saker_plan::{BinaryOp, Expr, Predicate};
 use saker_sigma::{CompiledRule, CorrelationInput, Level, RuleSet};
 
 pub use correlate::{CorrelationHit, Observation};
+pub use packed::PackedEvent;
 use prefilter::{BucketPrefilter, Requirement};
 pub use run::{RunResult, scan_inputs};
 
@@ -50,9 +52,9 @@ pub struct RuleInfo {
 pub struct Hit {
     pub rule: u32,
     pub ts: Option<i64>,
-    /// The event's fields without `@rawstring` (kept for every hit until output, so kept small),
+    /// The event's fields without `@rawstring` (kept for every hit until output, so packed),
     /// shared by every rule that matched it.
-    pub event: Arc<Event>,
+    pub event: Arc<PackedEvent>,
 }
 
 /// What one batch of events produced.
@@ -141,17 +143,6 @@ impl FilterCompiler for SigmaFilters {
 /// Compiles a Sigma predicate for evaluation on its own (outside a [`Hunt`]).
 pub fn compile_predicate(p: &Predicate) -> Result<CompiledPredicate, ExecError> {
     CompiledPredicate::compile_with(p, &SigmaFilters)
-}
-
-fn without_rawstring(event: &Event) -> Event {
-    let raw = Sym::rawstring();
-    let mut kept = Event::with_capacity(event.len());
-    for (k, v) in event.iter() {
-        if k != raw {
-            kept.push_unchecked(k, v);
-        }
-    }
-    kept
 }
 
 fn route_key(values: &[&str]) -> String {
@@ -364,11 +355,11 @@ impl Hunt {
                 continue;
             }
             let ts = event.timestamp();
-            let mut shared: Option<Arc<Event>> = None;
+            let mut shared: Option<Arc<PackedEvent>> = None;
             for &r in &matched {
                 let ri = r as usize;
                 if self.rules[ri].report {
-                    let event = shared.get_or_insert_with(|| Arc::new(without_rawstring(event)));
+                    let event = shared.get_or_insert_with(|| Arc::new(PackedEvent::pack(event)));
                     out.hits.push(Hit {
                         rule: r,
                         ts,
@@ -425,7 +416,12 @@ impl Hunt {
             .collect()
     }
 
-    /// Heap bytes of the prefilter automata of every bucket (for diagnostics).
+    /// Builds every bucket's automata now instead of on first use (for diagnostics).
+    pub fn build_prefilters(&self) {
+        self.buckets.iter().for_each(|b| b.prefilter.build_all());
+    }
+
+    /// Heap bytes of the prefilter automata built so far (for diagnostics).
     pub fn prefilter_memory(&self) -> usize {
         self.buckets
             .iter()

@@ -16,8 +16,9 @@ use saker_io::{Input, IoError, Malformed, ReadOptions, ReadStats};
 
 use crate::{BatchResult, Hunt};
 
-/// Events per scan task.
-const BATCH: usize = 1024;
+/// Events per scan task: small enough that the batches in flight stay a few MB, large enough
+/// that a task is milliseconds of work.
+const BATCH: usize = 256;
 
 /// What a whole run produced, in input order.
 #[derive(Default, Debug)]

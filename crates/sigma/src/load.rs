@@ -21,6 +21,7 @@ use crate::rule::{
     read_document,
 };
 use crate::yaml;
+use rayon::prelude::*;
 
 /// How rules are loaded.
 #[derive(Clone, Debug)]
@@ -169,22 +170,76 @@ pub fn load_sources(sources: &[(PathBuf, String)], opts: &Options) -> RuleSet {
     let mut rules = Vec::new();
     let mut filters = Vec::new();
     let mut correlations = Vec::new();
-    for (path, text) in sources {
-        let docs = match yaml::parse_documents(text) {
-            Ok(d) => d,
-            Err(e) => {
-                set.refused.push(Refused {
+    // Files parse independently: on every core, gathered back in file order.
+    let parsed: Vec<Vec<Parsed>> = sources
+        .par_iter()
+        .map(|(path, text)| parse_file(path, text))
+        .collect();
+    for (docs, (path, _)) in parsed.into_iter().zip(sources) {
+        for p in docs {
+            match p {
+                Parsed::Doc(Document::Rule(r)) => rules.push(Sourced {
+                    doc: r,
                     path: path.clone(),
-                    title: None,
-                    id: None,
-                    diagnostic: Diagnostic::error(Kind::Syntax, codes::YAML, e.message, e.span),
-                });
-                continue;
+                }),
+                Parsed::Doc(Document::Filter(f)) => filters.push(Sourced {
+                    doc: f,
+                    path: path.clone(),
+                }),
+                Parsed::Doc(Document::Correlation(c)) => correlations.push(Sourced {
+                    doc: c,
+                    path: path.clone(),
+                }),
+                Parsed::Refused(r) => set.refused.push(r),
             }
-        };
-        for d in &docs {
+        }
+    }
+
+    check_filter_targets(&filters, &rules, &mut set.refused);
+    // Lowering is independent per rule too; results keep rule order.
+    let compiled: Vec<Result<CompiledRule, Refused>> = rules
+        .into_par_iter()
+        .map(|r| {
+            compile_rule(r.doc, &r.path, &filters, opts).map_err(|(meta, diag)| Refused {
+                path: r.path,
+                title: Some(meta.title),
+                id: meta.id,
+                diagnostic: diag,
+            })
+        })
+        .collect();
+    for c in compiled {
+        match c {
+            Ok(c) => set.rules.push(c),
+            Err(r) => set.refused.push(r),
+        }
+    }
+    resolve_correlations(correlations, &mut set);
+    set
+}
+
+/// One document of a rule file, read or refused.
+enum Parsed {
+    Doc(Document),
+    Refused(Refused),
+}
+
+fn parse_file(path: &Path, text: &str) -> Vec<Parsed> {
+    let docs = match yaml::parse_documents(text) {
+        Ok(d) => d,
+        Err(e) => {
+            return vec![Parsed::Refused(Refused {
+                path: path.to_owned(),
+                title: None,
+                id: None,
+                diagnostic: Diagnostic::error(Kind::Syntax, codes::YAML, e.message, e.span),
+            })];
+        }
+    };
+    docs.iter()
+        .map(|d| {
             if d.get("action").is_some() {
-                set.refused.push(refusal(
+                return Parsed::Refused(refusal(
                     path,
                     d,
                     Diagnostic::error(
@@ -194,40 +249,13 @@ pub fn load_sources(sources: &[(PathBuf, String)], opts: &Options) -> RuleSet {
                         d.get("action").map_or(d.span.clone(), |n| n.span.clone()),
                     ),
                 ));
-                continue;
             }
             match read_document(d) {
-                Ok(Document::Rule(r)) => rules.push(Sourced {
-                    doc: r,
-                    path: path.clone(),
-                }),
-                Ok(Document::Filter(f)) => filters.push(Sourced {
-                    doc: f,
-                    path: path.clone(),
-                }),
-                Ok(Document::Correlation(c)) => correlations.push(Sourced {
-                    doc: c,
-                    path: path.clone(),
-                }),
-                Err(diag) => set.refused.push(refusal(path, d, diag)),
+                Ok(doc) => Parsed::Doc(doc),
+                Err(diag) => Parsed::Refused(refusal(path, d, diag)),
             }
-        }
-    }
-
-    check_filter_targets(&filters, &rules, &mut set.refused);
-    for r in rules {
-        match compile_rule(r.doc, &r.path, &filters, opts) {
-            Ok(c) => set.rules.push(c),
-            Err((meta, diag)) => set.refused.push(Refused {
-                path: r.path,
-                title: Some(meta.title),
-                id: meta.id,
-                diagnostic: diag,
-            }),
-        }
-    }
-    resolve_correlations(correlations, &mut set);
-    set
+        })
+        .collect()
 }
 
 fn refusal(path: &Path, d: &yaml::Node, diagnostic: Diagnostic) -> Refused {

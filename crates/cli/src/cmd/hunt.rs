@@ -124,6 +124,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let enabled =
         |r: &CompiledRule| !meta_excluded(&r.meta, &excluded) && level_ok(r.meta.level, min_level);
     let (hunt, compile_errors) = Hunt::new(&set, &enabled);
+    let rules_text = rules_summary(&set, &compile_errors);
+    // The hunt keeps what it needs; the rule set's memory goes back for the scan.
+    drop(set);
 
     let inputs = saker_io::expand_inputs(&args.inputs).context("reading inputs")?;
     let progress = Arc::new(AtomicU64::new(0));
@@ -175,7 +178,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     tags: &info.tags,
                     ts: h.ts,
                 };
-                hit_row(&head, &h.event, &[])
+                hit_row(&head, h.event.iter(), h.event.len(), &[])
             }
             Pending::Correlation(i) => {
                 let ch = &correlation_hits[i];
@@ -196,7 +199,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     tags: &meta.tags,
                     ts: Some(ch.ts),
                 };
-                hit_row(&head, &Event::new(), &extra)
+                hit_row(&head, std::iter::empty(), 0, &extra)
             }
         }
     };
@@ -229,7 +232,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     out.flush().context("writing results")?;
 
-    summary(&set, &compile_errors, &stats, malformed, &by_rule, total);
+    summary(&rules_text, &stats, malformed, &by_rule, total);
     Ok(if args.fail_on_match && total > 0 {
         ExitCode::from(1)
     } else {
@@ -252,8 +255,13 @@ struct RowHead<'a> {
     ts: Option<i64>,
 }
 
-fn hit_row(head: &RowHead, event: &Event, extra: &[(String, String)]) -> Event {
-    let mut row = Event::with_capacity(event.len() + 5 + extra.len());
+fn hit_row<'a>(
+    head: &RowHead,
+    fields: impl Iterator<Item = (Sym, &'a str)>,
+    len: usize,
+    extra: &[(String, String)],
+) -> Event {
+    let mut row = Event::with_capacity(len + 5 + extra.len());
     row.push_unchecked(Sym::new("rule_id"), head.id);
     row.push_unchecked(Sym::new("rule_title"), head.title);
     row.push_unchecked(Sym::new("level"), head.level.map_or("", Level::as_str));
@@ -264,7 +272,7 @@ fn hit_row(head: &RowHead, event: &Event, extra: &[(String, String)]) -> Event {
     for (k, v) in extra {
         row.set(Sym::new(k), v.as_str());
     }
-    for (k, v) in event.iter() {
+    for (k, v) in fields {
         if k == Sym::rawstring() || k == Sym::timestamp() {
             continue;
         }
@@ -298,15 +306,11 @@ fn progress_bar(
     Some(bar)
 }
 
-fn summary(
-    set: &RuleSet,
-    compile_errors: &[(usize, String)],
-    stats: &ReadStats,
-    malformed: u64,
-    by_rule: &BTreeMap<(Option<Level>, String), usize>,
-    total_hits: usize,
-) {
-    let mut err = std::io::stderr().lock();
+/// The rule part of the run summary: known before any event is read, so the rule set can be
+/// dropped before the scan.
+fn rules_summary(set: &RuleSet, compile_errors: &[(usize, String)]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
     let refused: Vec<_> = set
         .refused
         .iter()
@@ -318,7 +322,7 @@ fn summary(
         .filter(|r| r.variants.iter().any(|v| v.route.is_none()))
         .count();
     let _ = writeln!(
-        err,
+        out,
         "rules: {} loaded ({} correlations) from {} files, {} refused, {} not evaluable",
         set.rules.len() + set.correlations.len(),
         set.correlations.len(),
@@ -328,13 +332,13 @@ fn summary(
     );
     if unrouted > 0 {
         let _ = writeln!(
-            err,
+            out,
             "  {unrouted} rules have a log source without a mapping and are offered every event"
         );
     }
     for r in &refused {
         let _ = writeln!(
-            err,
+            out,
             "  refused {} ({}): [{}] {}",
             r.path.display(),
             r.title.as_deref().unwrap_or("-"),
@@ -344,7 +348,7 @@ fn summary(
     }
     for r in set.refused.iter().filter(|r| !r.diagnostic.is_error()) {
         let _ = writeln!(
-            err,
+            out,
             "  warning {}: {}",
             r.path.display(),
             r.diagnostic.message
@@ -353,13 +357,25 @@ fn summary(
     for (i, e) in compile_errors {
         if let Some(r) = set.rules.get(*i) {
             let _ = writeln!(
-                err,
+                out,
                 "  not evaluable {} ({}): {e}",
                 r.path.display(),
                 r.meta.title
             );
         }
     }
+    out
+}
+
+fn summary(
+    rules: &str,
+    stats: &ReadStats,
+    malformed: u64,
+    by_rule: &BTreeMap<(Option<Level>, String), usize>,
+    total_hits: usize,
+) {
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "{rules}");
     let _ = writeln!(
         err,
         "events: {} read from {} inputs ({} malformed)",
