@@ -1115,3 +1115,126 @@ impl AggState for BucketedState {
         self.inner.finish(out);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(out: &[Event]) -> Vec<Vec<(String, String)>> {
+        out.iter()
+            .map(|e| {
+                e.iter()
+                    .map(|(k, v)| (k.as_str().to_owned(), v.to_owned()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn run_once(spec: &dyn AggSpec, events: &[Event]) -> Vec<Vec<(String, String)>> {
+        let mut state = spec.start();
+        events.iter().for_each(|e| state.add(e));
+        let mut out = Vec::new();
+        state.finish(&mut out);
+        rows(&out)
+    }
+
+    fn run_merged(
+        spec: &dyn AggSpec,
+        events: &[Event],
+        slice: usize,
+    ) -> Vec<Vec<(String, String)>> {
+        let mut state = spec.start();
+        assert!(state.mergeable());
+        for part in events.chunks(slice) {
+            let mut partial = spec.start_partial();
+            part.iter().for_each(|e| partial.add(e));
+            state.merge(partial);
+        }
+        let mut out = Vec::new();
+        state.finish(&mut out);
+        rows(&out)
+    }
+
+    #[test]
+    fn partial_states_merged_in_input_order_give_the_one_pass_result() {
+        let (k, x) = (Sym::new("k"), Sym::new("x"));
+        // Equal numbers written differently (`4` and `4.0`): the first one seen must win.
+        let events: Vec<Event> = (0..300u32)
+            .map(|i| {
+                let mut e = Event::new();
+                if i % 11 != 0 {
+                    e.set(k, format!("g{}", (i * 7) % 13));
+                }
+                let v = (i * 31) % 17;
+                e.set(
+                    x,
+                    if i % 2 == 0 {
+                        format!("{v}")
+                    } else {
+                        format!("{v}.0")
+                    },
+                );
+                e
+            })
+            .collect();
+        let function = stats_of(vec![
+            count_spec("_count"),
+            agg_reading(vec![x], move || Count {
+                field: Some(x),
+                distinct: true,
+                out: Sym::new("_distinct"),
+                n: 0,
+                seen: Default::default(),
+            }),
+            agg_reading(vec![x], move || {
+                NumAgg::new(NumKind::Min, x, Sym::new("_min"))
+            }),
+            agg_reading(vec![x], move || {
+                NumAgg::new(NumKind::Max, x, Sym::new("_max"))
+            }),
+            agg_reading(vec![x], move || {
+                NumAgg::new(NumKind::Range, x, Sym::new("_range"))
+            }),
+        ]);
+        // A limit below the number of groups: which groups are kept depends on arrival order.
+        for limit in [3, 20_000] {
+            let spec = GroupBy {
+                keys: vec![k],
+                function: function.clone(),
+                limit,
+            };
+            let want = run_once(&spec, &events);
+            assert_eq!(want.len(), limit.min(13));
+            for slice in [1, 7, 50, 300] {
+                assert_eq!(
+                    run_merged(&spec, &events, slice),
+                    want,
+                    "limit {limit} slice {slice}"
+                );
+            }
+        }
+        let two_keys = GroupBy {
+            keys: vec![k, x],
+            function: count_spec("_count"),
+            limit: 20,
+        };
+        assert_eq!(
+            run_merged(&two_keys, &events, 9),
+            run_once(&two_keys, &events)
+        );
+    }
+
+    #[test]
+    fn sums_are_not_merged() {
+        let x = Sym::new("x");
+        for kind in [NumKind::Sum, NumKind::Avg, NumKind::StdDev] {
+            assert!(!NumAgg::new(kind, x, x).mergeable());
+        }
+        let spec = GroupBy {
+            keys: vec![x],
+            function: agg_reading(vec![x], move || NumAgg::new(NumKind::Sum, x, x)),
+            limit: 10,
+        };
+        assert!(!spec.start_partial().mergeable());
+    }
+}
