@@ -39,6 +39,12 @@ pub trait StreamOp: Send + Sync {
 /// A factory of aggregate states (one per group when nested in `groupBy`).
 pub trait AggSpec: Send + Sync {
     fn start(&self) -> Box<dyn AggState>;
+    /// A state for one slice of the input, to be folded into a [`AggSpec::start`] state with
+    /// [`AggState::merge`]. It must not apply limits that depend on the events before the slice
+    /// (a group limit is applied when the slices are merged).
+    fn start_partial(&self) -> Box<dyn AggState> {
+        self.start()
+    }
     /// The only fields the aggregate's states read, or `None` when unknown (any field). Lets the
     /// engine drop every other field before an event crosses threads.
     fn reads(&self) -> Option<Vec<Sym>> {
@@ -47,10 +53,28 @@ pub trait AggSpec: Send + Sync {
 }
 
 /// One running aggregate.
-pub trait AggState: Send {
+///
+/// `Any` lets [`AggState::merge`] recover the concrete type of a partial state.
+pub trait AggState: Send + std::any::Any {
     fn add(&mut self, e: &Event);
     /// Emits the result rows; the state is spent afterwards.
     fn finish(&mut self, out: &mut Vec<Event>);
+    /// Whether [`AggState::merge`] is supported: adding events A then B to one state gives the
+    /// same output as adding A to it, B to a [`AggSpec::start_partial`] state, and merging.
+    fn mergeable(&self) -> bool {
+        false
+    }
+    /// Folds `later`, a partial state of the same spec that saw the events after this one's.
+    /// Only called when [`AggState::mergeable`] holds; the default ignores `later`.
+    fn merge(&mut self, later: Box<dyn AggState>) {
+        let _ = later;
+    }
+}
+
+/// `later` as the concrete state type `S` (a partial state of the same spec).
+pub fn downcast<S: AggState>(later: Box<dyn AggState>) -> Option<Box<S>> {
+    let any: Box<dyn std::any::Any> = later;
+    any.downcast::<S>().ok()
 }
 
 #[derive(Clone)]
@@ -163,6 +187,13 @@ impl Pipeline {
     /// Feeds one event; whatever reaches the end is appended to `out`.
     pub fn push(&mut self, e: Event, out: &mut Vec<Event>) {
         push_from(&mut self.stages, e, out);
+    }
+
+    /// Folds a partial state of the first stage (an aggregate) into it; see [`AggState::merge`].
+    pub fn merge_first(&mut self, partial: Box<dyn AggState>) {
+        if let Some(Inst::Agg(a)) = self.stages.first_mut() {
+            a.merge(partial);
+        }
     }
 
     /// Ends the input: aggregates emit their rows, which flow through the later stages.

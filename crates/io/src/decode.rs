@@ -93,6 +93,12 @@ pub(crate) struct Flattener {
     path: String,
     /// Reused by the flat fast path.
     pairs: Vec<(crate::flat::Str<'static>, crate::flat::Str<'static>)>,
+    /// Scratch space of the flat fast path.
+    marks: Vec<u64>,
+    /// The projection, when the flat path may leave the fields outside it out of its pairs: no
+    /// derived field (`@…`, `#…`) is wanted, whose sources (the time and tag fields) are
+    /// looked for among all pairs.
+    flat_keep: Option<std::sync::Arc<crate::FieldSet>>,
 }
 
 impl Flattener {
@@ -101,12 +107,17 @@ impl Flattener {
             builder: EventBuilder::acquire(),
             path: String::with_capacity(128),
             pairs: Vec::new(),
+            marks: Vec::new(),
+            flat_keep: None,
         }
     }
 
     /// A flattener that produces only `fields` (see [`crate::ReadOptions::fields`]).
     pub(crate) fn with_fields(fields: Option<std::sync::Arc<crate::FieldSet>>) -> Self {
         let mut f = Flattener::new();
+        f.flat_keep = fields
+            .clone()
+            .filter(|set| set.iter().all(|n| !n.starts_with(['@', '#'])));
         f.builder.set_fields(fields);
         f
     }
@@ -154,7 +165,8 @@ impl Flattener {
         if let Some(p @ (Profile::Falcon | Profile::Generic)) = profile {
             // The buffer outlives one line only while empty, so its borrow can be re-tied to `raw`.
             let mut pairs = reuse_pairs(std::mem::take(&mut self.pairs));
-            let flat = crate::flat::scan_flat(raw, &mut pairs).is_some();
+            let keep = self.flat_keep.as_deref();
+            let flat = crate::flat::scan_flat(raw, &mut pairs, keep, &mut self.marks).is_some();
             if flat {
                 let capacity = self.builder.fields_len().unwrap_or(pairs.len()) + 4;
                 self.builder.begin(capacity);

@@ -16,6 +16,9 @@ const LINEAR_MAX: usize = 16;
 pub struct FieldSet {
     names: Vec<Box<str>>,
     hashed: Option<HashSet<Box<str>>>,
+    /// Bit `n` set when a name is `n` bytes long (bit 63: 63 or longer). Most names a reader
+    /// meets are not in the set, and their length alone says so.
+    lengths: u64,
 }
 
 impl FieldSet {
@@ -28,11 +31,19 @@ impl FieldSet {
         names.sort();
         names.dedup();
         let hashed = (names.len() > LINEAR_MAX).then(|| names.iter().cloned().collect());
-        FieldSet { names, hashed }
+        let lengths = names.iter().fold(0, |m, n| m | length_bit(n));
+        FieldSet {
+            names,
+            hashed,
+            lengths,
+        }
     }
 
     #[inline]
     pub fn contains(&self, name: &str) -> bool {
+        if self.lengths & length_bit(name) == 0 {
+            return false;
+        }
         match &self.hashed {
             Some(set) => set.contains(name),
             None => self
@@ -55,6 +66,11 @@ impl FieldSet {
     }
 }
 
+#[inline]
+fn length_bit(name: &str) -> u64 {
+    1 << name.len().min(63)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,6 +85,11 @@ mod tests {
         let large = FieldSet::new(&many);
         assert!(large.contains("f99") && large.contains("f0"));
         assert!(!large.contains("f100"));
+        let long = "x".repeat(70);
+        let with_long = FieldSet::new([long.as_str(), "a"]);
+        assert!(with_long.contains(&long) && with_long.contains("a"));
+        assert!(!with_long.contains(&"x".repeat(64)) && !with_long.contains("b"));
+        assert!(!FieldSet::new(Vec::<String>::new()).contains(""));
         assert_eq!(large.len(), 100);
     }
 }

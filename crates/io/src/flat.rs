@@ -8,6 +8,8 @@
 
 use saker_event::Text;
 
+use crate::fields::FieldSet;
+
 /// A string of the line: borrowed when it has no escapes; otherwise its raw text between the
 /// quotes (escapes already validated), unescaped only when asked for, so a field a projection
 /// skips costs no allocation.
@@ -34,10 +36,18 @@ impl Str<'_> {
 }
 
 /// Scans `line` as a flat JSON object into `out` (cleared first). `None` = not a flat object
-/// this scanner accepts; decode the line the general way.
-pub(crate) fn scan_flat<'a>(line: &'a str, out: &mut Vec<(Str<'a>, Str<'a>)>) -> Option<()> {
+/// this scanner accepts; decode the line the general way. With `keep`, only the pairs whose key
+/// it holds are put in `out` (the others are still validated). `marks` is scratch space.
+pub(crate) fn scan_flat<'a>(
+    line: &'a str,
+    out: &mut Vec<(Str<'a>, Str<'a>)>,
+    keep: Option<&FieldSet>,
+    marks: &mut Vec<u64>,
+) -> Option<()> {
     out.clear();
     let b = line.as_bytes();
+    mark_specials(b, marks);
+    let marks = &marks[..];
     let mut i = skip_ws(b, 0);
     if b.get(i) != Some(&b'{') {
         return None;
@@ -50,14 +60,14 @@ pub(crate) fn scan_flat<'a>(line: &'a str, out: &mut Vec<(Str<'a>, Str<'a>)>) ->
         if b.get(i) != Some(&b'"') {
             return None;
         }
-        let (key, next) = string(line, i + 1)?;
+        let (key, next) = string(line, i + 1, marks)?;
         i = skip_ws(b, next);
         if b.get(i) != Some(&b':') {
             return None;
         }
         i = skip_ws(b, i + 1);
         let (value, next) = match b.get(i)? {
-            b'"' => string(line, i + 1)?,
+            b'"' => string(line, i + 1, marks)?,
             b'-' | b'0'..=b'9' => {
                 let end = number(b, i)?;
                 (Str::Borrowed(&line[i..end]), end)
@@ -67,7 +77,13 @@ pub(crate) fn scan_flat<'a>(line: &'a str, out: &mut Vec<(Str<'a>, Str<'a>)>) ->
             b'n' if b[i..].starts_with(b"null") => (Str::Borrowed("null"), i + 4),
             _ => return None,
         };
-        out.push((key, value));
+        let wanted = keep.is_none_or(|k| match &key {
+            Str::Borrowed(s) => k.contains(s),
+            Str::Escaped(_) => k.contains(&key.text()),
+        });
+        if wanted {
+            out.push((key, value));
+        }
         i = skip_ws(b, next);
         match b.get(i)? {
             b',' => i = skip_ws(b, i + 1),
@@ -92,9 +108,9 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 /// closing quote. Always inlined: returned through memory, its result stalled the caller on
 /// store forwarding (a quarter of the scan time).
 #[inline(always)]
-fn string(line: &str, start: usize) -> Option<(Str<'_>, usize)> {
+fn string<'a>(line: &'a str, start: usize, marks: &[u64]) -> Option<(Str<'a>, usize)> {
     let b = line.as_bytes();
-    let mut i = special(b, start)?;
+    let mut i = special(marks, start)?;
     if b[i] == b'"' {
         return Some((Str::Borrowed(&line[start..i]), i + 1));
     }
@@ -116,40 +132,90 @@ fn string(line: &str, start: usize) -> Option<(Str<'_>, usize)> {
             }
             _ => return None,
         }
-        i = special(b, i)?;
+        i = special(marks, i)?;
     }
 }
 
-/// The first index at or after `i` holding `"`, `\` or a control character (< 0x20).
+/// Marks the bytes of `b` that end a run of plain string text: `"`, `\` and control bytes
+/// (< 0x20). Bit `i % 64` of `marks[i / 64]` is byte `i`.
 ///
-/// Eight bytes at a time (SWAR): JSON strings are mostly short, where a SIMD search's set-up
-/// costs more than it saves. Each test flags the first matching byte of a word exactly (false
-/// flags only ever sit above a true one), so the lowest flag of the three is the answer.
-#[inline(always)]
-fn special(b: &[u8], mut i: usize) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    const QUOTE: u64 = LO * b'"' as u64;
-    const BACKSLASH: u64 = LO * b'\\' as u64;
-    while let Some(word) = b.get(i..i + 8) {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(word);
-        let w = u64::from_le_bytes(w);
-        let q = w ^ QUOTE;
-        let s = w ^ BACKSLASH;
-        let hits = ((q.wrapping_sub(LO) & !q)
-            | (s.wrapping_sub(LO) & !s)
-            | (w.wrapping_sub(LO * 0x20) & !w))
-            & HI;
-        if hits != 0 {
-            return Some(i + (hits.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
+/// One pass over the line, 16 bytes a step, so that finding the end of each string is a bit scan
+/// instead of a byte loop per string (the scan of unread values was most of a groupBy's time).
+fn mark_specials(b: &[u8], marks: &mut Vec<u64>) {
+    marks.clear();
+    let mut blocks = b.chunks_exact(64);
+    for block in &mut blocks {
+        let mut w = [0u8; 64];
+        w.copy_from_slice(block);
+        marks.push(block_marks(&w));
     }
-    b.get(i..)?
+    let rest = blocks.remainder();
+    if !rest.is_empty() {
+        // Padding with spaces marks nothing past the end.
+        let mut w = [b' '; 64];
+        w[..rest.len()].copy_from_slice(rest);
+        marks.push(block_marks(&w));
+    }
+}
+
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+fn block_marks(block: &[u8; 64]) -> u64 {
+    // SAFETY: the cfg above guarantees SSE2, the only target feature `block_marks_sse2` needs.
+    unsafe { block_marks_sse2(block) }
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+#[inline(always)]
+fn block_marks(block: &[u8; 64]) -> u64 {
+    block_marks_scalar(block)
+}
+
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[target_feature(enable = "sse2")]
+#[inline]
+fn block_marks_sse2(block: &[u8; 64]) -> u64 {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    let quote = _mm_set1_epi8(b'"' as i8);
+    let backslash = _mm_set1_epi8(b'\\' as i8);
+    let control = _mm_set1_epi8(0x1f);
+    let mut marks = 0u64;
+    for (j, part) in block.chunks_exact(16).enumerate() {
+        // SAFETY: `part` is 16 readable bytes and `loadu` has no alignment requirement.
+        let v = unsafe { _mm_loadu_si128(part.as_ptr().cast()) };
+        // max(v, 0x1f) == 0x1f exactly when v <= 0x1f (unsigned).
+        let hits = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+            _mm_cmpeq_epi8(_mm_max_epu8(v, control), control),
+        );
+        marks |= u64::from(_mm_movemask_epi8(hits) as u16) << (16 * j);
+    }
+    marks
+}
+
+/// The portable [`block_marks`], also the reference the vector version is tested against.
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
+fn block_marks_scalar(block: &[u8; 64]) -> u64 {
+    block
         .iter()
-        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-        .map(|p| i + p)
+        .enumerate()
+        .filter(|(_, c)| matches!(c, b'"' | b'\\' | 0..=0x1f))
+        .fold(0, |m, (i, _)| m | 1 << i)
+}
+
+/// The first index at or after `i` marked by [`mark_specials`].
+#[inline(always)]
+fn special(marks: &[u64], i: usize) -> Option<usize> {
+    let mut w = i / 64;
+    let mut bits = *marks.get(w)? & (u64::MAX << (i % 64));
+    while bits == 0 {
+        w += 1;
+        bits = *marks.get(w)?;
+    }
+    Some(w * 64 + bits.trailing_zeros() as usize)
 }
 
 /// Unescapes the text between the quotes of a string [`string`] accepted.
@@ -238,7 +304,7 @@ mod tests {
 
     fn scan(line: &str) -> Option<Vec<(String, String)>> {
         let mut out = Vec::new();
-        scan_flat(line, &mut out)?;
+        scan_flat(line, &mut out, None, &mut Vec::new())?;
         Some(
             out.iter()
                 .map(|(k, v)| (k.text().into_owned(), v.text().into_owned()))
@@ -274,11 +340,68 @@ mod tests {
                         *x = [b'a', 0x20, 0xc3, 0x7f, b'!', b'#', 0x80, 0xff][j % 8];
                     }
                     v[at] = c;
-                    assert_eq!(special(&v, 0), Some(at), "len {len} at {at} byte {c}");
+                    let mut marks = Vec::new();
+                    mark_specials(&v, &mut marks);
+                    assert_eq!(special(&marks, 0), Some(at), "len {len} at {at} byte {c}");
+                    assert_eq!(special(&marks, at + 1), None, "len {len} at {at} byte {c}");
                 }
             }
             let plain = vec![0xe9u8; len];
-            assert_eq!(special(&plain, 0), None);
+            let mut marks = Vec::new();
+            mark_specials(&plain, &mut marks);
+            assert_eq!(special(&marks, 0), None);
+        }
+        // Across block boundaries, and every byte value in every lane.
+        let long: Vec<u8> = (0..1000u32).map(|i| (i * 7 % 256) as u8).collect();
+        let mut marks = Vec::new();
+        mark_specials(&long, &mut marks);
+        let mut at = 0;
+        for (i, &c) in long.iter().enumerate() {
+            if matches!(c, b'"' | b'\\' | 0..=0x1f) {
+                assert_eq!(special(&marks, at), Some(i));
+                at = i + 1;
+            }
+        }
+        assert_eq!(special(&marks, at), None);
+    }
+
+    #[test]
+    fn vector_marks_match_the_scalar_reference() {
+        for seed in 0..64u32 {
+            let block: [u8; 64] =
+                std::array::from_fn(|i| ((i as u32 * 37 + seed * 101) % 256) as u8);
+            assert_eq!(
+                block_marks(&block),
+                block_marks_scalar(&block),
+                "seed {seed}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_kept_set_leaves_other_pairs_out_but_still_validates_them() {
+        let keep = FieldSet::new(["b", "c\"d"]);
+        let mut out = Vec::new();
+        let mut marks = Vec::new();
+        let line = r#"{"a":"x\\y","b":"1","c\"d":2,"e":null}"#;
+        assert!(scan_flat(line, &mut out, Some(&keep), &mut marks).is_some());
+        let got: Vec<(String, String)> = out
+            .iter()
+            .map(|(k, v)| (k.text().into_owned(), v.text().into_owned()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![("b".into(), "1".into()), ("c\"d".into(), "2".into())]
+        );
+        for bad in [
+            r#"{"a":"x\q","b":"1"}"#,
+            "{\"a\":\"\u{1}x\",\"b\":1}",
+            "{\"a\":\"t\tb\",\"b\":1}",
+        ] {
+            assert!(
+                scan_flat(bad, &mut out, Some(&keep), &mut marks).is_none(),
+                "{bad}"
+            );
         }
     }
 

@@ -40,7 +40,7 @@ pub use error::{IoError, Malformed};
 pub use fields::FieldSet;
 pub use format::{InputFormat, Profile};
 pub use input::{Input, expand_inputs};
-pub use parallel::{par_map_batches, par_map_batches_until};
+pub use parallel::{par_fold_units_until, par_map_batches, par_map_batches_until};
 pub use reader::read_input;
 pub use time::parse_timestamp_ms;
 

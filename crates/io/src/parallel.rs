@@ -137,21 +137,23 @@ impl Producer<'_> {
     }
 }
 
-struct UnitOut<T> {
-    results: Vec<T>,
+struct UnitOut<S> {
+    /// The unit's folded batches; `None` when it had no events.
+    results: Option<S>,
     malformed: Vec<Malformed>,
     stats: ReadStats,
     error: Option<IoError>,
 }
 
-fn process<T>(
+fn process<S>(
     unit: Unit,
     inputs: &[Input],
     opts: &ReadOptions,
-    map: &(impl Fn(Vec<Event>) -> T + Sync),
-) -> UnitOut<T> {
+    init: &(impl Fn() -> S + Sync),
+    fold: &(impl Fn(&mut S, Vec<Event>) + Sync),
+) -> UnitOut<S> {
     let mut out = UnitOut {
-        results: Vec::new(),
+        results: None,
         malformed: Vec::new(),
         stats: ReadStats::default(),
         error: None,
@@ -160,7 +162,10 @@ fn process<T>(
     let mut emit = |e: Event| {
         batch.push(e);
         if batch.len() >= BATCH {
-            out.results.push(map(std::mem::take(&mut batch)));
+            fold(
+                out.results.get_or_insert_with(init),
+                std::mem::take(&mut batch),
+            );
         }
         ControlFlow::Continue(())
     };
@@ -213,7 +218,7 @@ fn process<T>(
         }
     }
     if !batch.is_empty() {
-        out.results.push(map(batch));
+        fold(out.results.get_or_insert_with(init), batch);
     }
     out.malformed = reports;
     out
@@ -253,12 +258,41 @@ pub fn par_map_batches_until<T: Send>(
     opts: &ReadOptions,
     map: impl Fn(Vec<Event>) -> T + Sync,
     mut sink: impl FnMut(T) -> ControlFlow<()>,
+    on_malformed: impl FnMut(Malformed) + Send,
+) -> Result<ReadStats, IoError> {
+    par_fold_units_until(
+        inputs,
+        opts,
+        Vec::new,
+        |results: &mut Vec<T>, batch| results.push(map(batch)),
+        |results| {
+            for t in results {
+                sink(t)?;
+            }
+            ControlFlow::Continue(())
+        },
+        on_malformed,
+    )
+}
+
+/// [`par_map_batches_until`] that folds the batches of each unit of work (a ~4 MB chunk of a
+/// line-oriented input, or a whole file of another format) into one value on the worker: `init`
+/// starts it, `fold` adds a batch (in input order), and `sink` gets the values strictly in input
+/// order. A unit without events produces no value. Lets a consumer aggregate on the workers and
+/// merge one partial result per unit instead of moving every event to one thread.
+pub fn par_fold_units_until<S: Send>(
+    inputs: &[Input],
+    opts: &ReadOptions,
+    init: impl Fn() -> S + Sync,
+    fold: impl Fn(&mut S, Vec<Event>) + Sync,
+    mut sink: impl FnMut(S) -> ControlFlow<()>,
     mut on_malformed: impl FnMut(Malformed) + Send,
 ) -> Result<ReadStats, IoError> {
     let window = (rayon::current_num_threads() * 2).max(2);
-    let (tx, rx) = mpsc::sync_channel::<T>(window * 2);
+    // Two units in flight to the sink: about the eight batches queued before units were folded.
+    let (tx, rx) = mpsc::sync_channel::<S>(2);
     std::thread::scope(|scope| {
-        let map = &map;
+        let (init, fold) = (&init, &fold);
         let driver = scope.spawn(move || -> Result<ReadStats, IoError> {
             let mut stats = ReadStats::default();
             let mut producer = Producer {
@@ -274,7 +308,7 @@ pub fn par_map_batches_until<T: Send>(
                     || {
                         current
                             .into_par_iter()
-                            .map(|u| process(u, inputs, opts, map))
+                            .map(|u| process(u, inputs, opts, init, fold))
                             .collect::<Vec<_>>()
                     },
                 );
@@ -291,10 +325,10 @@ pub fn par_map_batches_until<T: Send>(
                         on_malformed(m);
                     }
                     stats.merge(&out.stats);
-                    for t in out.results {
-                        if tx.send(t).is_err() {
-                            return Ok(stats);
-                        }
+                    if let Some(s) = out.results
+                        && tx.send(s).is_err()
+                    {
+                        return Ok(stats);
                     }
                 }
                 current = next?;
