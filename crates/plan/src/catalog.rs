@@ -1293,9 +1293,9 @@ pub static FUNCTIONS: &[FunctionSpec] = &[
         None,
         Some("_geohash"),
         [
-            req("lat", K::Field),
-            req("lon", K::Field),
-            p("precision", K::Value),
+            def("lat", K::Field, "ip.lat"),
+            def("lon", K::Field, "ip.lon"),
+            def("precision", K::Value, "12"),
             def("as", K::Value, "_geohash"),
         ]
     ),

@@ -8,15 +8,19 @@ mod arrays;
 mod correlate;
 mod filters;
 mod format;
+mod geohash;
 mod geoip;
 mod join;
 mod lookup;
 mod parse;
+mod reduce;
+mod sankey;
 mod saved;
 mod selfjoin;
 mod sequence;
 mod time;
 mod transforms;
+mod unit;
 
 use std::sync::Arc;
 
@@ -46,6 +50,10 @@ const STAGE_FAMILIES: &[StageFamily] = &[
     selfjoin::stage,
     correlate::stage,
     geoip::stage,
+    geohash::stage,
+    sankey::stage,
+    reduce::stage,
+    unit::stage,
 ];
 
 /// A stage for `call` used as a pipeline stage or as an aggregate in `function=`.

@@ -39,6 +39,8 @@ pub(super) fn stage(_c: &Compiler, a: &Args, name: &str) -> Result<Option<StageS
             let prefix = a.text_or("prefix", "");
             let exclude_empty = a.bool_or("excludeEmpty", false)?;
             let handle_null = a.text_or("handleNull", "keep").to_ascii_lowercase();
+            let exclude = a.list("exclude");
+            let include = a.list("include");
             map(move |e| {
                 let Some(v) = e.get(field) else { return };
                 let Ok(json) = serde_json::from_str::<serde_json::Value>(v.trim()) else {
@@ -54,6 +56,11 @@ pub(super) fn stage(_c: &Compiler, a: &Args, name: &str) -> Result<Option<StageS
                         Some(v) => v,
                     };
                     if exclude_empty && v.is_empty() {
+                        continue;
+                    }
+                    let excluded = exclude.iter().any(|p| path_prefix(p, &k))
+                        && !include.iter().any(|p| path_prefix(p, &k));
+                    if excluded {
                         continue;
                     }
                     e.set(Sym::new(&k), v);
@@ -168,6 +175,29 @@ fn kv_pairs(s: &str, sep: &str) -> Vec<(String, String)> {
     out
 }
 
+/// `parseJson`'s `exclude`/`include` match: the pattern is a prefix of the flattened name (`query`
+/// also drops `queryString`, `a.b` drops `a.b.c`), and `[*]` stands for any array index.
+fn path_prefix(pattern: &str, name: &str) -> bool {
+    let (mut p, mut n) = (pattern, name);
+    loop {
+        match p.find("[*]") {
+            None => return n.starts_with(p),
+            Some(at) => {
+                let Some(rest) = n.strip_prefix(&p[..at]).and_then(|r| r.strip_prefix('[')) else {
+                    return false;
+                };
+                let digits =
+                    rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                let Some(rest) = rest[digits..].strip_prefix(']').filter(|_| digits > 0) else {
+                    return false;
+                };
+                p = &p[at + 3..];
+                n = rest;
+            }
+        }
+    }
+}
+
 /// Flattens JSON into `a.b`, `a[0]` names; `None` for JSON null.
 pub(crate) fn flatten(
     v: &serde_json::Value,
@@ -196,6 +226,16 @@ pub(crate) fn flatten(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_path_patterns() {
+        assert!(path_prefix("a.b", "a.b.c"));
+        assert!(path_prefix("query", "queryString"));
+        assert!(path_prefix("a.b[*].c", "a.b[12].c"));
+        assert!(!path_prefix("a.b[*].c", "a.b[1].d"));
+        assert!(!path_prefix("a.b[*].c", "a.b[].c"));
+        assert!(!path_prefix("x", "a.x"));
+    }
 
     #[test]
     fn key_values() {

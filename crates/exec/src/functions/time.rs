@@ -66,9 +66,12 @@ pub(super) fn stage(_c: &Compiler, a: &Args, name: &str) -> Result<Option<StageS
             let from = a.text_or("from", "ms");
             let factor = unit_ms(&from).ok_or_else(|| a.err(format!("unknown unit `{from}`")))?;
             let precision = a.num_or("precision", 0.0)? as usize;
+            // "The value of the field being formatted must be an integer. If you have a floating
+            // point input value, the value will not be converted."
             map(move |e| {
-                if let Some(x) = e.number(field) {
-                    e.set(out, format_duration(x * factor, precision));
+                let whole = e.get(field).and_then(|v| v.trim().parse::<i64>().ok());
+                if let Some(x) = whole {
+                    e.set(out, format_duration(x as f64 * factor, precision));
                 }
             })
         }
@@ -232,7 +235,8 @@ fn format_duration(ms: f64, precision: usize) -> String {
     if parts.is_empty() {
         parts.push("0ms".into());
     }
-    let s = parts.join(" ");
+    // No separator: the page's example formats 23452553 ms as `6h30m52s553ms`.
+    let s = parts.concat();
     if ms < 0.0 { format!("-{s}") } else { s }
 }
 
