@@ -19,6 +19,9 @@ pub struct Compiler<'a> {
     pub opts: &'a Options,
     /// Sub-queries and defined tables met so far (see [`crate::tables`]).
     pub tables: crate::tables::Registry,
+    /// Whether the pipeline being compiled has an aggregate before the current stage: rows then
+    /// come in that aggregate's order, not as searched events.
+    pub(crate) after_aggregate: std::cell::Cell<bool>,
 }
 
 impl<'a> Compiler<'a> {
@@ -26,16 +29,31 @@ impl<'a> Compiler<'a> {
         Compiler {
             opts,
             tables: Default::default(),
+            after_aggregate: std::cell::Cell::new(false),
         }
     }
 
     pub fn plan(&self, plan: &Plan) -> Result<PipelineSpec> {
+        // A nested pipeline (sub-query, case branch) starts from searched events.
+        let outer = self.after_aggregate.replace(false);
         let stages = plan
             .ops
             .iter()
-            .map(|op| self.op(op))
-            .collect::<Result<_>>()?;
-        Ok(PipelineSpec { stages })
+            .map(|op| {
+                let stage = self.op(op)?;
+                if matches!(stage, StageSpec::Agg(_)) {
+                    self.after_aggregate.set(true);
+                }
+                Ok(stage)
+            })
+            .collect::<Result<_>>();
+        self.after_aggregate.set(outer);
+        Ok(PipelineSpec { stages: stages? })
+    }
+
+    /// Whether an aggregate comes before the stage being compiled.
+    pub fn after_aggregate(&self) -> bool {
+        self.after_aggregate.get()
     }
 
     /// A pipeline that must not aggregate (`case` branches, `match` arms, sub-conditions).

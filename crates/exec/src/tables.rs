@@ -103,6 +103,7 @@ impl Registry {
         let child = Compiler {
             opts: c.opts,
             tables: self.child(),
+            after_aggregate: Default::default(),
         };
         let query = Query::compile_in(plan, &child)?;
         self.subs

@@ -57,9 +57,14 @@ pub(super) fn stage(c: &Compiler, a: &Args, name: &str) -> Result<Option<StageSp
         "head" | "tail" => {
             let limit = a.limit_or("limit", 200, 10_000)?;
             let newest = name == "tail";
+            // On searched events the first/last are by time; after an aggregate (`sort`,
+            // `groupBy`, …) they are the first/last rows in that aggregate's order
+            // (https://library.humio.com/crowdstrike-query-language/query-howto-limiting.html).
+            let by_time = !c.after_aggregate();
             agg(move || HeadTail {
                 limit,
                 newest,
+                by_time,
                 rows: Vec::new(),
             })
         }
@@ -755,6 +760,8 @@ fn project_keeping(e: &Event, fields: &[Sym], keys: &[SortKey]) -> Event {
 struct HeadTail {
     limit: usize,
     newest: bool,
+    /// Order rows by `@timestamp` (when every row has one) before cutting.
+    by_time: bool,
     rows: Vec<Event>,
 }
 
@@ -774,7 +781,7 @@ impl AggState for HeadTail {
 
 impl HeadTail {
     fn trim(&mut self) {
-        if self.rows.iter().all(|e| e.timestamp().is_some()) {
+        if self.by_time && self.rows.iter().all(|e| e.timestamp().is_some()) {
             self.rows.sort_by_key(|e| e.timestamp().unwrap_or(0));
         }
         if self.rows.len() > self.limit {
