@@ -107,6 +107,11 @@ impl<R: Read> LineChunker<R> {
         // `buf[..filled]` holds the stream's bytes; the rest is initialised scratch to read into.
         let mut buf = self.pool.get();
         let want = self.carry.len() + self.target + READ_SIZE;
+        if buf.capacity() < want {
+            // A fresh buffer rather than a grown one (nothing in it is kept), with room for the
+            // next chunks' carried partial lines, which vary in length.
+            buf = Vec::with_capacity(want + READ_SIZE);
+        }
         if buf.len() < want {
             buf.resize(want, 0);
         }
