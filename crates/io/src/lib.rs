@@ -28,6 +28,7 @@ mod format;
 mod input;
 mod json;
 mod lines;
+mod mapped;
 mod parallel;
 mod profile;
 mod reader;
@@ -100,7 +101,8 @@ pub struct ReadStats {
     pub files: u64,
     /// Malformed records reported and skipped.
     pub malformed: u64,
-    /// Records skipped by [`ReadOptions::prefilter`] without decoding.
+    /// Records [`ReadOptions::prefilter`] rejected without decoding (runs of lines that
+    /// [`ReadOptions::finder`] passes over in one search are not counted).
     pub prefiltered: u64,
     /// Bytes read from the inputs as stored (compressed size for gzip/zstd).
     pub bytes: u64,

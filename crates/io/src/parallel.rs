@@ -16,7 +16,10 @@ use crate::decode::Flattener;
 use crate::error::{IoError, Malformed};
 use crate::format::{InputFormat, Profile};
 use crate::input::{Compression, Input, Opened, open, read_error};
-use crate::lines::{Chunk, LineChunker, LineKind, decode_chunk, detect_profile};
+use crate::lines::{
+    Chunk, ChunkStart, LineChunker, LineKind, StreamError, decode_chunk, detect_profile,
+};
+use crate::mapped::{LineResolver, MAP_MIN_BYTES, MappedChunker, resolve_location};
 use crate::reader::{read_with, resolve_format, truncated_stream};
 use crate::{ReadOptions, ReadStats};
 
@@ -48,8 +51,23 @@ struct Current {
     kind: LineKind,
     profile: Option<Profile>,
     compression: Compression,
-    chunker: LineChunker<Box<dyn std::io::BufRead + Send>>,
+    chunker: Chunker,
     stored_bytes: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// Where the chunks of a line-oriented input come from.
+enum Chunker {
+    Stream(LineChunker<Box<dyn std::io::BufRead + Send>>),
+    Mapped(MappedChunker),
+}
+
+impl Chunker {
+    fn next_chunk(&mut self) -> Result<Option<Chunk>, StreamError> {
+        match self {
+            Chunker::Stream(c) => c.next_chunk(),
+            Chunker::Mapped(c) => c.next_chunk(),
+        }
+    }
 }
 
 struct Producer<'a> {
@@ -124,22 +142,95 @@ impl Producer<'_> {
                     continue;
                 }
             };
+            let compression = opened.compression;
+            let (chunker, stored_bytes) = match self.mapped(input, compression)? {
+                Some(mapped) => {
+                    // The mapped chunks count the whole file; undo what sniffing read.
+                    if let Some(p) = &self.opts.progress {
+                        p.fetch_sub(
+                            opened.stored_bytes.load(Ordering::Relaxed),
+                            Ordering::Relaxed,
+                        );
+                    }
+                    (Chunker::Mapped(mapped.0), mapped.1)
+                }
+                None => (
+                    Chunker::Stream(LineChunker::new(opened.reader, CHUNK_SIZE)),
+                    opened.stored_bytes,
+                ),
+            };
             self.current = Some(Current {
                 input: index,
                 kind,
                 profile: self.opts.profile,
-                compression: opened.compression,
-                chunker: LineChunker::new(opened.reader, CHUNK_SIZE),
-                stored_bytes: opened.stored_bytes,
+                compression,
+                chunker,
+                stored_bytes,
             });
         }
         Ok(units)
     }
 }
 
+impl Producer<'_> {
+    /// A memory-mapped chunker for a large regular uncompressed file, with its byte counter.
+    #[allow(clippy::type_complexity)]
+    fn mapped(
+        &self,
+        input: &Input,
+        compression: Compression,
+    ) -> Result<Option<(MappedChunker, std::sync::Arc<std::sync::atomic::AtomicU64>)>, IoError>
+    {
+        let Some(path) = input.file_path() else {
+            return Ok(None);
+        };
+        if compression != Compression::None {
+            return Ok(None);
+        }
+        let file = std::fs::File::open(path).map_err(|e| IoError::unreadable(path, e))?;
+        let meta = file.metadata().map_err(|e| read_error(input, e))?;
+        if !meta.is_file() || meta.len() < MAP_MIN_BYTES {
+            return Ok(None);
+        }
+        let stored = std::sync::Arc::default();
+        let chunker = MappedChunker::new(
+            file,
+            meta.len(),
+            CHUNK_SIZE,
+            std::sync::Arc::clone(&stored),
+            self.opts.progress.clone(),
+        );
+        Ok(Some((chunker, stored)))
+    }
+}
+
+/// Line numbers for the reports of memory-mapped inputs, counted only up to the last report.
+#[derive(Default)]
+struct Lines {
+    current: Option<(usize, LineResolver)>,
+}
+
+impl Lines {
+    fn resolve(&mut self, index: usize, input: &Input, reports: &mut [Malformed]) {
+        if self.current.as_ref().is_none_or(|(i, _)| *i != index) {
+            self.current = input
+                .file_path()
+                .and_then(|p| std::fs::File::open(p).ok())
+                .map(|f| (index, LineResolver::new(f)));
+        }
+        if let Some((_, resolver)) = &mut self.current {
+            for m in reports {
+                resolve_location(&mut m.location, resolver);
+            }
+        }
+    }
+}
+
 struct UnitOut<S> {
     /// The unit's folded batches; `None` when it had no events.
     results: Option<S>,
+    /// The input of a memory-mapped chunk, whose reports name bytes rather than lines.
+    mapped_input: Option<usize>,
     malformed: Vec<Malformed>,
     stats: ReadStats,
     error: Option<IoError>,
@@ -154,6 +245,7 @@ fn process<S>(
 ) -> UnitOut<S> {
     let mut out = UnitOut {
         results: None,
+        mapped_input: None,
         malformed: Vec::new(),
         stats: ReadStats::default(),
         error: None,
@@ -181,6 +273,9 @@ fn process<S>(
             kind,
             profile,
         } => {
+            if matches!(chunk.start, ChunkStart::Byte(_)) {
+                out.mapped_input = Some(input);
+            }
             let mut flattener = Flattener::with_fields(opts.fields.clone());
             let (counts, _) = decode_chunk(
                 &chunk,
@@ -301,6 +396,7 @@ pub fn par_fold_units_until<S: Send>(
                 next_input: 0,
                 current: None,
             };
+            let mut lines = Lines::default();
             let mut current = producer.take(window)?;
             while !current.is_empty() {
                 let (next, outs) = rayon::join(
@@ -312,9 +408,14 @@ pub fn par_fold_units_until<S: Send>(
                             .collect::<Vec<_>>()
                     },
                 );
-                for out in outs {
+                for mut out in outs {
                     if let Some(e) = out.error {
                         return Err(e);
+                    }
+                    if let Some(input) = out.mapped_input
+                        && !out.malformed.is_empty()
+                    {
+                        lines.resolve(input, &inputs[input], &mut out.malformed);
                     }
                     if opts.strict
                         && let Some(m) = out.malformed.first()

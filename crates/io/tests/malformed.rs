@@ -270,3 +270,49 @@ fn truncated_gzip_json_document_is_reported_not_fatal() {
         "{bad:?}"
     );
 }
+
+/// A large regular file is read through memory maps, whose chunks do not count lines ahead of
+/// time; reports must still name the same lines as the sequential reader's.
+#[test]
+fn malformed_lines_of_a_large_mapped_file_are_reported_by_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("big.ndjson");
+    let mut data = Vec::new();
+    let mut expected = Vec::new();
+    let mut line = 0u64;
+    while data.len() < 20 << 20 {
+        line += 1;
+        if line % 50_000 == 7 {
+            data.extend_from_slice(b"{\"broken\": \n");
+            expected.push(format!("line {line}"));
+        } else {
+            writeln!(
+                data,
+                "{{\"n\":{line},\"pad\":\"{}\"}}",
+                "x".repeat(line as usize % 200)
+            )
+            .expect("write");
+        }
+    }
+    std::fs::write(&path, &data).expect("write file");
+
+    let mut parallel_bad = Vec::new();
+    let mut events = 0u64;
+    let stats = saker_io::par_map_batches(
+        &[Input::path(&path)],
+        &ReadOptions::default(),
+        |batch| batch.len() as u64,
+        |n| events += n,
+        |m| parallel_bad.push(m.location),
+    )
+    .expect("read");
+    assert_eq!(parallel_bad, expected);
+    assert_eq!(stats.malformed, expected.len() as u64);
+    assert_eq!(events, line - expected.len() as u64);
+    assert_eq!(stats.bytes, data.len() as u64);
+
+    let (r, _, sequential_bad) = read(&path, &ReadOptions::default());
+    r.expect("read");
+    let sequential: Vec<String> = sequential_bad.into_iter().map(|m| m.location).collect();
+    assert_eq!(sequential, expected);
+}
