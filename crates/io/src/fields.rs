@@ -41,9 +41,13 @@ impl FieldSet {
 
     #[inline]
     pub fn contains(&self, name: &str) -> bool {
-        if self.lengths & length_bit(name) == 0 {
-            return false;
-        }
+        self.lengths & length_bit(name) != 0 && self.contains_name(name)
+    }
+
+    /// [`FieldSet::contains`] past the length check, out of line: readers call `contains` for
+    /// every key of every record, and most keys fail the length check.
+    #[inline(never)]
+    fn contains_name(&self, name: &str) -> bool {
         match &self.hashed {
             Some(set) => set.contains(name),
             None => self

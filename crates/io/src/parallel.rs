@@ -25,6 +25,10 @@ use crate::{ReadOptions, ReadStats};
 
 /// Size of the newline-aligned chunks large line-oriented inputs are cut into.
 const CHUNK_SIZE: usize = 4 << 20;
+/// The largest chunk of a memory-mapped file. Large files get larger chunks: a consumer folding
+/// each chunk into a partial state (a groupBy's groups) pays per chunk; eight chunks per thread
+/// still balance the load.
+const MAPPED_CHUNK_MAX: u64 = 16 << 20;
 /// Events per batch handed to `map`.
 const BATCH: usize = 2048;
 
@@ -193,10 +197,12 @@ impl Producer<'_> {
             return Ok(None);
         }
         let stored = std::sync::Arc::default();
+        let threads = rayon::current_num_threads().max(1) as u64;
+        let target = (meta.len() / (threads * 8)).clamp(CHUNK_SIZE as u64, MAPPED_CHUNK_MAX);
         let chunker = MappedChunker::new(
             file,
             meta.len(),
-            CHUNK_SIZE,
+            target as usize,
             std::sync::Arc::clone(&stored),
             self.opts.progress.clone(),
         );
