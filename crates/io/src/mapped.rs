@@ -10,12 +10,68 @@ use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::error::IoError;
+use crate::input::{Compression, Input, Opened, read_error};
 #[cfg(test)]
 use crate::lines::ChunkStart;
-use crate::lines::{Chunk, StreamError};
+use crate::lines::{Chunk, LineChunker, StreamError};
 
 /// Files smaller than this are read with `read`: mapping pays off only over many chunks.
 pub(crate) const MAP_MIN_BYTES: u64 = 16 << 20;
+
+/// Where the chunks of a line-oriented input come from.
+pub(crate) enum Chunker {
+    Stream(LineChunker<Box<dyn std::io::BufRead + Send>>),
+    Mapped(MappedChunker),
+}
+
+impl Chunker {
+    /// Chunks of `opened`: memory-mapped, of `mapped_size(file length)` bytes, when it is a regular
+    /// uncompressed file of [`MAP_MIN_BYTES`] or more; otherwise read in chunks of `stream_size`.
+    /// Returns the counter of stored bytes read.
+    pub(crate) fn new(
+        input: &Input,
+        opened: Opened,
+        stream_size: usize,
+        mapped_size: impl Fn(u64) -> usize,
+        progress: &Option<Arc<AtomicU64>>,
+    ) -> Result<(Chunker, Arc<AtomicU64>), IoError> {
+        let path = input
+            .file_path()
+            .filter(|_| opened.compression == Compression::None);
+        if let Some(path) = path {
+            let file = File::open(path).map_err(|e| IoError::unreadable(path, e))?;
+            let meta = file.metadata().map_err(|e| read_error(input, e))?;
+            if meta.is_file() && meta.len() >= MAP_MIN_BYTES {
+                // The mapped chunks count the whole file; undo what sniffing the format read.
+                if let Some(p) = progress {
+                    p.fetch_sub(
+                        opened.stored_bytes.load(Ordering::Relaxed),
+                        Ordering::Relaxed,
+                    );
+                }
+                let stored = Arc::default();
+                let chunker = MappedChunker::new(
+                    file,
+                    meta.len(),
+                    mapped_size(meta.len()),
+                    Arc::clone(&stored),
+                    progress.clone(),
+                );
+                return Ok((Chunker::Mapped(chunker), stored));
+            }
+        }
+        let chunker = LineChunker::new(opened.reader, stream_size);
+        Ok((Chunker::Stream(chunker), opened.stored_bytes))
+    }
+
+    pub(crate) fn next_chunk(&mut self) -> Result<Option<Chunk>, StreamError> {
+        match self {
+            Chunker::Stream(c) => c.next_chunk(),
+            Chunker::Mapped(c) => c.next_chunk(),
+        }
+    }
+}
 
 /// Cuts a regular file into chunks of about `target` bytes ending on a newline; a line longer than
 /// `target` makes its chunk as long as the line.

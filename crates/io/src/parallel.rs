@@ -16,10 +16,8 @@ use crate::decode::Flattener;
 use crate::error::{IoError, Malformed};
 use crate::format::{InputFormat, Profile};
 use crate::input::{Compression, Input, Opened, open, read_error};
-use crate::lines::{
-    Chunk, ChunkStart, LineChunker, LineKind, StreamError, decode_chunk, detect_profile,
-};
-use crate::mapped::{LineResolver, MAP_MIN_BYTES, MappedChunker, resolve_location};
+use crate::lines::{Chunk, ChunkStart, LineKind, decode_chunk, detect_profile};
+use crate::mapped::{Chunker, LineResolver, resolve_location};
 use crate::reader::{read_with, resolve_format, truncated_stream};
 use crate::{ReadOptions, ReadStats};
 
@@ -57,21 +55,6 @@ struct Current {
     compression: Compression,
     chunker: Chunker,
     stored_bytes: std::sync::Arc<std::sync::atomic::AtomicU64>,
-}
-
-/// Where the chunks of a line-oriented input come from.
-enum Chunker {
-    Stream(LineChunker<Box<dyn std::io::BufRead + Send>>),
-    Mapped(MappedChunker),
-}
-
-impl Chunker {
-    fn next_chunk(&mut self) -> Result<Option<Chunk>, StreamError> {
-        match self {
-            Chunker::Stream(c) => c.next_chunk(),
-            Chunker::Mapped(c) => c.next_chunk(),
-        }
-    }
 }
 
 struct Producer<'a> {
@@ -147,22 +130,13 @@ impl Producer<'_> {
                 }
             };
             let compression = opened.compression;
-            let (chunker, stored_bytes) = match self.mapped(input, compression)? {
-                Some(mapped) => {
-                    // The mapped chunks count the whole file; undo what sniffing read.
-                    if let Some(p) = &self.opts.progress {
-                        p.fetch_sub(
-                            opened.stored_bytes.load(Ordering::Relaxed),
-                            Ordering::Relaxed,
-                        );
-                    }
-                    (Chunker::Mapped(mapped.0), mapped.1)
-                }
-                None => (
-                    Chunker::Stream(LineChunker::new(opened.reader, CHUNK_SIZE)),
-                    opened.stored_bytes,
-                ),
-            };
+            let (chunker, stored_bytes) = Chunker::new(
+                input,
+                opened,
+                CHUNK_SIZE,
+                mapped_chunk_size,
+                &self.opts.progress,
+            )?;
             self.current = Some(Current {
                 input: index,
                 kind,
@@ -176,38 +150,10 @@ impl Producer<'_> {
     }
 }
 
-impl Producer<'_> {
-    /// A memory-mapped chunker for a large regular uncompressed file, with its byte counter.
-    #[allow(clippy::type_complexity)]
-    fn mapped(
-        &self,
-        input: &Input,
-        compression: Compression,
-    ) -> Result<Option<(MappedChunker, std::sync::Arc<std::sync::atomic::AtomicU64>)>, IoError>
-    {
-        let Some(path) = input.file_path() else {
-            return Ok(None);
-        };
-        if compression != Compression::None {
-            return Ok(None);
-        }
-        let file = std::fs::File::open(path).map_err(|e| IoError::unreadable(path, e))?;
-        let meta = file.metadata().map_err(|e| read_error(input, e))?;
-        if !meta.is_file() || meta.len() < MAP_MIN_BYTES {
-            return Ok(None);
-        }
-        let stored = std::sync::Arc::default();
-        let threads = rayon::current_num_threads().max(1) as u64;
-        let target = (meta.len() / (threads * 8)).clamp(CHUNK_SIZE as u64, MAPPED_CHUNK_MAX);
-        let chunker = MappedChunker::new(
-            file,
-            meta.len(),
-            target as usize,
-            std::sync::Arc::clone(&stored),
-            self.opts.progress.clone(),
-        );
-        Ok(Some((chunker, stored)))
-    }
+/// The chunk size for a memory-mapped file of `len` bytes: eight chunks per thread, 4 to 16 MB.
+fn mapped_chunk_size(len: u64) -> usize {
+    let threads = rayon::current_num_threads().max(1) as u64;
+    (len / (threads * 8)).clamp(CHUNK_SIZE as u64, MAPPED_CHUNK_MAX) as usize
 }
 
 /// Line numbers for the reports of memory-mapped inputs, counted only up to the last report.

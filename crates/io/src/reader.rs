@@ -11,7 +11,8 @@ use crate::format::InputFormat;
 use crate::input::{
     Compression, Input, Opened, first_line_is_object, open, read_error, sniff_format,
 };
-use crate::lines::{LineChunker, LineKind, decode_chunk, detect_profile};
+use crate::lines::{LineKind, decode_chunk, detect_profile};
+use crate::mapped::{Chunker, LineResolver, resolve_location};
 use crate::{ReadOptions, ReadStats};
 
 /// Chunk size when streaming lines on one thread.
@@ -68,7 +69,28 @@ pub(crate) fn read_with(
                 LineKind::Text
             };
             let compression = opened.compression;
-            let mut chunker = LineChunker::new(opened.reader, SEQUENTIAL_CHUNK);
+            let (mut chunker, stored_bytes) = Chunker::new(
+                input,
+                opened,
+                SEQUENTIAL_CHUNK,
+                |_| SEQUENTIAL_CHUNK,
+                &opts.progress,
+            )?;
+            // Reports of mapped chunks name bytes; number their lines here, in input order.
+            let mut resolver: Option<LineResolver> = None;
+            let mut malformed = |mut m: Malformed| {
+                if m.location.starts_with("byte ")
+                    && resolver.is_none()
+                    && let Some(f) = input.file_path().and_then(|p| std::fs::File::open(p).ok())
+                {
+                    resolver = Some(LineResolver::new(f));
+                }
+                if let Some(r) = &mut resolver {
+                    resolve_location(&mut m.location, r);
+                }
+                malformed(m)
+            };
+            let malformed = &mut malformed;
             let mut profile = opts.profile;
             loop {
                 let (chunk, stream_error) = match chunker.next_chunk() {
@@ -109,9 +131,7 @@ pub(crate) fn read_with(
                     break;
                 }
             }
-            stats.bytes = opened
-                .stored_bytes
-                .load(std::sync::atomic::Ordering::Relaxed);
+            stats.bytes = stored_bytes.load(std::sync::atomic::Ordering::Relaxed);
         }
         InputFormat::Json => {
             let bytes = read_all_lenient(input, &mut opened, malformed, &mut stats)?;
