@@ -50,6 +50,11 @@ pub trait AggSpec: Send + Sync {
     fn reads(&self) -> Option<Vec<Sym>> {
         None
     }
+    /// `Some(out)` when the aggregate only counts the events added, into field `out` (`count()`
+    /// without a field): a `groupBy` then keeps one counter per group instead of one state.
+    fn counts_events(&self) -> Option<Sym> {
+        None
+    }
 }
 
 /// One running aggregate.

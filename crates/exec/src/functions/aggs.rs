@@ -22,6 +22,9 @@ pub(super) fn stage(c: &Compiler, a: &Args, name: &str) -> Result<Option<StageSp
             let field = a.text("field").map(|f| Sym::new(&f));
             let distinct = a.bool_or("distinct", false)?;
             let out = super::out_field(a, "_count");
+            if field.is_none() {
+                return Ok(Some(StageSpec::Agg(Arc::new(CountEvents { out }))));
+            }
             agg_reading(field.into_iter().collect(), move || Count {
                 field,
                 distinct,
@@ -213,14 +216,32 @@ fn groupby(c: &Compiler, a: &Args) -> Result<Arc<dyn AggSpec>> {
 }
 
 pub(super) fn count_spec(out: &str) -> Arc<dyn AggSpec> {
-    let out = Sym::new(out);
-    agg_reading(Vec::new(), move || Count {
-        field: None,
-        distinct: false,
-        out,
-        n: 0,
-        seen: Default::default(),
-    })
+    Arc::new(CountEvents { out: Sym::new(out) })
+}
+
+/// `count()` without a field (`distinct` means nothing without one): the number of events.
+struct CountEvents {
+    out: Sym,
+}
+
+impl AggSpec for CountEvents {
+    fn start(&self) -> Box<dyn AggState> {
+        Box::new(Count {
+            field: None,
+            distinct: false,
+            out: self.out,
+            n: 0,
+            seen: Default::default(),
+        })
+    }
+
+    fn reads(&self) -> Option<Vec<Sym>> {
+        Some(Vec::new())
+    }
+
+    fn counts_events(&self) -> Option<Sym> {
+        Some(self.out)
+    }
 }
 
 pub(super) struct GroupBy {
@@ -238,9 +259,21 @@ impl GroupBy {
             partial,
             index: HashMap::default(),
             single_index: HashMap::default(),
-            groups: Vec::new(),
+            group_keys: Vec::new(),
+            aggs: match self.function.counts_events() {
+                Some(out) => GroupAggs::Counts(out, Vec::new()),
+                None => GroupAggs::States(Vec::new()),
+            },
         }
     }
+}
+
+/// The aggregate of each group, in group order.
+enum GroupAggs {
+    States(Vec<Box<dyn AggState>>),
+    /// `function=count()`, the most common groupBy: plain counters, with the output field. Saves
+    /// a boxed state and a dynamic call per event.
+    Counts(Sym, Vec<u64>),
 }
 
 impl AggSpec for GroupBy {
@@ -274,7 +307,9 @@ struct GroupState {
     /// build per event).
     index: HashMap<Vec<Text>, usize, GroupHash>,
     single_index: HashMap<Text, usize, GroupHash>,
-    groups: Vec<(Vec<Text>, Box<dyn AggState>)>,
+    /// Each group's key values, in group order; its aggregate is at the same index of `aggs`.
+    group_keys: Vec<Vec<Text>>,
+    aggs: GroupAggs,
 }
 
 impl GroupState {
@@ -304,16 +339,19 @@ impl GroupState {
     }
 
     fn new_group(&mut self, key: Vec<Text>) -> Option<usize> {
-        if self.groups.len() >= self.limit {
+        if self.group_keys.len() >= self.limit {
             return None;
         }
-        let state = if self.partial {
-            self.function.start_partial()
-        } else {
-            self.function.start()
-        };
-        self.groups.push((key, state));
-        Some(self.groups.len() - 1)
+        match &mut self.aggs {
+            GroupAggs::Counts(_, counts) => counts.push(0),
+            GroupAggs::States(states) => states.push(if self.partial {
+                self.function.start_partial()
+            } else {
+                self.function.start()
+            }),
+        }
+        self.group_keys.push(key);
+        Some(self.group_keys.len() - 1)
     }
 
     fn find(&self, key: &[Text]) -> Option<usize> {
@@ -324,10 +362,19 @@ impl GroupState {
     }
 }
 
+/// One group's aggregate taken out of a [`GroupAggs`] for merging.
+enum Agg {
+    Count(u64),
+    State(Box<dyn AggState>),
+}
+
 impl AggState for GroupState {
     fn add(&mut self, e: &Event) {
         if let Some(i) = self.group_of(e) {
-            self.groups[i].1.add(e);
+            match &mut self.aggs {
+                GroupAggs::Counts(_, counts) => counts[i] += 1,
+                GroupAggs::States(states) => states[i].add(e),
+            }
         }
     }
 
@@ -342,15 +389,30 @@ impl AggState for GroupState {
         let Some(later) = downcast::<GroupState>(later) else {
             return;
         };
-        for (key, state) in later.groups {
+        let later = *later;
+        let later_aggs: Vec<Agg> = match later.aggs {
+            GroupAggs::Counts(_, counts) => counts.into_iter().map(Agg::Count).collect(),
+            GroupAggs::States(states) => states.into_iter().map(Agg::State).collect(),
+        };
+        for (key, agg) in later.group_keys.into_iter().zip(later_aggs) {
             if let Some(i) = self.find(&key) {
-                self.groups[i].1.merge(state);
+                match (&mut self.aggs, agg) {
+                    (GroupAggs::Counts(_, counts), Agg::Count(n)) => counts[i] += n,
+                    (GroupAggs::States(states), Agg::State(state)) => states[i].merge(state),
+                    // Both states come from the same spec.
+                    _ => {}
+                }
                 continue;
             }
-            if self.groups.len() >= self.limit {
+            if self.group_keys.len() >= self.limit {
                 continue;
             }
-            let i = self.groups.len();
+            match (&mut self.aggs, agg) {
+                (GroupAggs::Counts(_, counts), Agg::Count(n)) => counts.push(n),
+                (GroupAggs::States(states), Agg::State(state)) => states.push(state),
+                _ => continue,
+            }
+            let i = self.group_keys.len();
             match &key[..] {
                 [k] if self.keys.len() == 1 => {
                     self.single_index.insert(k.clone(), i);
@@ -359,12 +421,26 @@ impl AggState for GroupState {
                     self.index.insert(key.clone(), i);
                 }
             }
-            self.groups.push((key, state));
+            self.group_keys.push(key);
         }
     }
 
     fn finish(&mut self, out: &mut Vec<Event>) {
-        for (key, state) in &mut self.groups {
+        let states = match &mut self.aggs {
+            GroupAggs::Counts(field, counts) => {
+                for (key, n) in self.group_keys.iter().zip(counts.iter()) {
+                    let mut row = Event::with_capacity(key.len() + 1);
+                    for (k, v) in self.keys.iter().zip(key.iter()) {
+                        row.set(*k, v.clone());
+                    }
+                    row.set(*field, compact_str::format_compact!("{n}"));
+                    out.push(row);
+                }
+                return;
+            }
+            GroupAggs::States(states) => states,
+        };
+        for (key, state) in self.group_keys.iter().zip(states.iter_mut()) {
             let mut rows = Vec::new();
             state.finish(&mut rows);
             for r in rows {
@@ -1218,6 +1294,27 @@ mod tests {
                     want,
                     "limit {limit} slice {slice}"
                 );
+            }
+        }
+        // `function=count()` keeps plain counters: same groups, same counts as a count state.
+        for limit in [3, 20_000] {
+            let counters = GroupBy {
+                keys: vec![k],
+                function: count_spec("_count"),
+                limit,
+            };
+            let states = GroupBy {
+                keys: vec![k],
+                function: stats_of(vec![count_spec("_count"), count_spec("_other")]),
+                limit,
+            };
+            let want: Vec<Vec<(String, String)>> = run_once(&states, &events)
+                .into_iter()
+                .map(|row| row.into_iter().filter(|(f, _)| f != "_other").collect())
+                .collect();
+            assert_eq!(run_once(&counters, &events), want, "limit {limit}");
+            for slice in [1, 7, 300] {
+                assert_eq!(run_merged(&counters, &events, slice), want, "limit {limit}");
             }
         }
         let two_keys = GroupBy {
