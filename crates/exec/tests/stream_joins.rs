@@ -162,3 +162,39 @@ fn correlate_chains_three_queries_and_one_event_fills_one_query() {
     let out = run(q, &input[..1]);
     assert!(out.is_empty(), "{out:?}");
 }
+
+#[test]
+fn correlate_global_constraints_link_every_query_on_the_fields() {
+    // Without a link, whoami on h1 pairs with the first net.exe event whatever its host.
+    let q = r#"correlate(
+        whoami: { FileName="whoami.exe" } include: [aid],
+        net: { FileName="net.exe" } include: [aid],
+        globalConstraints=[aid])"#;
+    let out = run(q, PROCS);
+    assert_eq!(col(&out, "whoami.aid"), vec![Some("h1"), Some("h2")]);
+    assert_eq!(col(&out, "net.aid"), vec![Some("h1"), Some("h2")]);
+}
+
+#[test]
+fn correlate_sequence_by_orders_on_the_named_field_with_jitter_tolerance() {
+    // `seq` says b came first although its timestamp is later.
+    let input: &[&[(&str, &str)]] = &[
+        &[("@timestamp", "1000"), ("seq", "20"), ("k", "a")],
+        &[("@timestamp", "2000"), ("seq", "10"), ("k", "b")],
+    ];
+    let q = r#"correlate(first: { k=a } include: [k], then: { k=b } include: [k], sequence=true)"#;
+    assert_eq!(col(&run(q, input), "then.k"), vec![Some("b")]);
+    let by_seq = q.replace("sequence=true", "sequence=true, sequenceBy=seq");
+    assert!(run(&by_seq, input).is_empty());
+    // A tolerance of 10 lets `then` come up to 10 units before `first`.
+    let tolerant = q.replace(
+        "sequence=true",
+        "sequence=true, sequenceBy=seq, jitterTolerance=10",
+    );
+    assert_eq!(col(&run(&tolerant, input), "then.k"), vec![Some("b")]);
+    let strict = q.replace(
+        "sequence=true",
+        "sequence=true, sequenceBy=seq, jitterTolerance=9",
+    );
+    assert!(run(&strict, input).is_empty());
+}

@@ -1629,7 +1629,7 @@ pub static FUNCTIONS: &[FunctionSpec] = &[
             p("root", K::Value),
             p("maxPerRoot", K::Value),
             p("includeMatchesOnceOnly", K::Value),
-            p("globalConstraints", K::Field),
+            many("globalConstraints", K::Field),
             p("iterationLimit", K::Value),
         ]
     ),

@@ -13,7 +13,7 @@ use saker_event::{Event, Sym, Text, format_number, parse_number};
 use super::{agg, agg_reading};
 use crate::args::Args;
 use crate::compile::Compiler;
-use crate::error::{ExecError, Result};
+use crate::error::Result;
 use crate::pipeline::{AggSpec, AggState, StageSpec, downcast};
 
 pub(super) fn stage(c: &Compiler, a: &Args, name: &str) -> Result<Option<StageSpec>> {
@@ -102,7 +102,7 @@ pub(super) fn stage(c: &Compiler, a: &Args, name: &str) -> Result<Option<StageSp
                 best: None,
             })
         }
-        "bucket" | "timechart" => bucket(c, a, name)?,
+        "bucket" | "timechart" => super::bucket::bucket(c, a, name)?,
         _ => return Ok(None),
     };
     Ok(Some(StageSpec::Agg(spec)))
@@ -1112,90 +1112,6 @@ impl AggState for SelectFrom {
 
     fn finish(&mut self, out: &mut Vec<Event>) {
         out.push(self.best.take().map(|(_, e)| e).unwrap_or_default());
-    }
-}
-
-/// `bucket(span, field, function)` and `timeChart(series, function, span)`: groups by
-/// `_bucket` (bucket start, ms) and the series/fields.
-fn bucket(c: &Compiler, a: &Args, name: &str) -> Result<Arc<dyn AggSpec>> {
-    let span_text = a.text("span");
-    let span = match span_text.as_deref() {
-        None | Some("auto") => None,
-        Some(s) => Some(
-            crate::functions::time::parse_duration_ms(s)
-                .ok_or_else(|| a.err(format!("invalid span `{s}`")))?,
-        ),
-    };
-    let span = match span {
-        Some(s) => s,
-        None => match (c.opts.start_ms, c.opts.end_ms) {
-            (Some(s), Some(e)) if e > s => {
-                let buckets = a.num_or("buckets", 100.0)?.max(1.0) as i64;
-                ((e - s) / buckets).max(1)
-            }
-            _ => {
-                return Err(ExecError::Unsupported(format!(
-                    "{}() without span= (needs --start and --end)",
-                    a.name()
-                )));
-            }
-        },
-    };
-    let series_param = if name == "timechart" {
-        "series"
-    } else {
-        "field"
-    };
-    let mut keys = vec![Sym::new("_bucket")];
-    keys.extend(a.list(series_param).iter().map(|f| Sym::new(f)));
-    let function = match a.raw("function") {
-        Some(v) => c.agg_list(v)?,
-        None => count_spec("_count"),
-    };
-    let inner: Arc<dyn AggSpec> = Arc::new(GroupBy {
-        keys,
-        function,
-        limit: 1_000_000,
-    });
-    Ok(Arc::new(Bucketed { span, inner }))
-}
-
-struct Bucketed {
-    span: i64,
-    inner: Arc<dyn AggSpec>,
-}
-
-impl AggSpec for Bucketed {
-    fn start(&self) -> Box<dyn AggState> {
-        Box::new(BucketedState {
-            span: self.span,
-            inner: self.inner.start(),
-            sym: Sym::new("_bucket"),
-        })
-    }
-}
-
-struct BucketedState {
-    span: i64,
-    inner: Box<dyn AggState>,
-    sym: Sym,
-}
-
-impl AggState for BucketedState {
-    fn add(&mut self, e: &Event) {
-        let Some(ts) = e.timestamp() else {
-            return;
-        };
-        let mut x = e.clone();
-        x.set(
-            self.sym,
-            compact_str::format_compact!("{}", ts.div_euclid(self.span) * self.span),
-        );
-        self.inner.add(&x);
-    }
-
-    fn finish(&mut self, out: &mut Vec<Event>) {
-        self.inner.finish(out);
     }
 }
 

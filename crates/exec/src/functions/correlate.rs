@@ -4,8 +4,9 @@
 //! Each named query filters the stream; a *constellation* is one event per query such that every
 //! link condition `f <=> other.g` holds (equal values), all events lie within `within` of each
 //! other (no bound without `within`), and with `sequence=true` the events come in the order the
-//! queries are listed (non-decreasing `@timestamp`). One event fills at most one query of a
-//! constellation.
+//! queries are listed (non-decreasing `sequenceBy`, default `@timestamp`, give or take
+//! `jitterTolerance`). `globalConstraints=[f…]` links every query on each field `f`. One event
+//! fills at most one query of a constellation.
 //!
 //! Output: one row per constellation with, for each query, its event's fields prefixed by the
 //! query name (`name1.aid`, `name2.FileName`), restricted to the query's `include` list when it
@@ -48,6 +49,13 @@ pub(super) fn stage(c: &Compiler, a: &Args, name: &str) -> Result<Option<StageSp
     }
     let mut queries = Vec::new();
     let mut links = Vec::new();
+    for field in a.list("globalConstraints") {
+        let f = Sym::new(&field);
+        links.extend((1..names.len()).map(|i| Link {
+            a: (0, f),
+            b: (i, f),
+        }));
+    }
     for (i, (qname, plan)) in names.iter().zip(&plans).enumerate() {
         let plan = split_links(plan, i, &names, &mut links).map_err(|m| a.err(m))?;
         let include: Vec<Sym> = a
@@ -61,14 +69,20 @@ pub(super) fn stage(c: &Compiler, a: &Args, name: &str) -> Result<Option<StageSp
             prefix: qname.clone(),
         });
     }
-    let within = match a.text("within") {
-        None => None,
-        Some(t) => Some(
-            parse_duration_ms(&t)
-                .ok_or_else(|| a.err(format!("`within` must be a duration, not `{t}`")))?,
-        ),
+    let duration = |param: &str| -> Result<Option<i64>> {
+        match a.text(param) {
+            None => Ok(None),
+            Some(t) => parse_duration_ms(&t)
+                .map(Some)
+                .ok_or_else(|| a.err(format!("`{param}` must be a duration, not `{t}`"))),
+        }
     };
+    let within = duration("within")?;
+    let jitter = duration("jitterTolerance")?.unwrap_or(0);
     let sequence = a.bool_or("sequence", false)?;
+    let sequence_by = a
+        .text("sequenceBy")
+        .map_or_else(Sym::timestamp, |f| Sym::new(&f));
     let root = match a.text("root") {
         None => 0,
         Some(r) => names
@@ -78,12 +92,13 @@ pub(super) fn stage(c: &Compiler, a: &Args, name: &str) -> Result<Option<StageSp
     };
     let max_per_root = a.limit_or("maxPerRoot", 1, usize::MAX)?.max(1);
     let once_only = a.bool_or("includeMatchesOnceOnly", false)?;
-    a.reject(&["globalConstraints", "sequenceBy", "jitterTolerance"])?;
     let spec = Arc::new(Spec {
         queries,
         links,
         within,
         sequence,
+        sequence_by,
+        jitter,
         root,
         max_per_root,
         once_only,
@@ -170,6 +185,11 @@ struct Spec {
     links: Vec<Link>,
     within: Option<i64>,
     sequence: bool,
+    /// The field whose values order a sequence.
+    sequence_by: Sym,
+    /// How far (in `sequence_by` units, ms for timestamps) an event may come before the one
+    /// listed ahead of it and still count as in sequence.
+    jitter: i64,
     root: usize,
     max_per_root: usize,
     once_only: bool,
@@ -370,19 +390,32 @@ impl Search<'_> {
             }
         }
         if self.spec.sequence {
-            let Some(t) = ts else { return false };
+            let Some(t) = self.order_key(cand) else {
+                return false;
+            };
+            let jitter = self.spec.jitter as f64;
             for (qi, &c) in self.chosen.iter().enumerate() {
                 if qi == q || c == usize::MAX {
                     continue;
                 }
-                let Some(u) = self.events[c].1 else {
+                let Some(u) = self.order_key(c) else {
                     return false;
                 };
-                if (qi < q && u > t) || (qi > q && u < t) {
+                if (qi < q && u > t + jitter) || (qi > q && u + jitter < t) {
                     return false;
                 }
             }
         }
         true
+    }
+
+    /// The value that orders event `i` in a sequence.
+    fn order_key(&self, i: usize) -> Option<f64> {
+        let (event, ts, _) = &self.events[i];
+        if self.spec.sequence_by == Sym::timestamp() {
+            ts.map(|t| t as f64)
+        } else {
+            event.number(self.spec.sequence_by)
+        }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod aggs;
 mod arrays;
+mod bucket;
 mod correlate;
 mod filters;
 mod format;
