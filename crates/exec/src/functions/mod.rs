@@ -21,6 +21,7 @@ mod selfjoin;
 mod sequence;
 mod time;
 mod transforms;
+mod transpose;
 mod unit;
 
 use std::sync::Arc;
@@ -55,6 +56,7 @@ const STAGE_FAMILIES: &[StageFamily] = &[
     sankey::stage,
     reduce::stage,
     unit::stage,
+    transpose::stage,
 ];
 
 /// A stage for `call` used as a pipeline stage or as an aggregate in `function=`.
