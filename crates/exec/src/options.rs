@@ -36,6 +36,8 @@ pub struct Options {
     pub end_ms: Option<i64>,
     /// A MaxMind City database for `ipLocation()`; without one `ipLocation()` does not compile.
     pub geoip: Option<PathBuf>,
+    /// An IOC table (CSV or JSON) for `ioc:lookup()`; without one `ioc:lookup()` does not compile.
+    pub iocs: Option<PathBuf>,
     /// Saved queries for `$name(…)`; without them a saved query does not compile.
     pub saved: Option<SavedQueries>,
 }
@@ -53,6 +55,7 @@ impl Default for Options {
             start_ms: None,
             end_ms: None,
             geoip: None,
+            iocs: None,
             saved: None,
         }
     }

@@ -53,6 +53,10 @@ pub struct Args {
     /// A MaxMind City database (GeoLite2-City.mmdb or GeoIP2-City.mmdb) for ipLocation().
     #[arg(long, value_name = "FILE")]
     geoip: Option<PathBuf>,
+    /// An IOC table for ioc:lookup(): CSV or JSON with columns indicator, type (ip_address, domain,
+    /// url), malicious_confidence, labels, published_date, last_updated.
+    #[arg(long, value_name = "FILE")]
+    iocs: Option<PathBuf>,
     /// Folder of saved queries for `$name(…)`: DIR/name.cql; `$"pkg/name:q"()` reads
     /// DIR/pkg/name/q.cql. Call arguments set the saved query's ?parameters.
     #[arg(long, value_name = "DIR")]
@@ -95,6 +99,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ..saker_exec::Options::default()
     };
     opts.geoip = args.geoip.clone();
+    opts.iocs = args.iocs.clone();
     opts.saved = args.saved.clone().map(super::saved::resolver);
     opts.start_ms = args.start.as_deref().map(parse_time).transpose()?;
     opts.end_ms = args.end.as_deref().map(parse_time).transpose()?;

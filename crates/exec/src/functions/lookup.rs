@@ -17,7 +17,7 @@ use crate::pipeline::{AggState, Out, StageSpec};
 use crate::tables::{Deferred, DefinedTable};
 use crate::text::Glob;
 
-type Row = Vec<(String, String)>;
+pub(super) type Row = Vec<(String, String)>;
 
 pub(super) fn stage(c: &Compiler, a: &Args, name: &str) -> Result<Option<StageSpec>> {
     Ok(Some(match name {
@@ -268,14 +268,22 @@ fn load(c: &Compiler, name: &str) -> Result<Vec<Row>> {
     if let Some(rows) = c.opts.tables.get(name) {
         return Ok(rows.clone());
     }
-    let path = c.opts.files_dir.join(name);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| ExecError::Runtime(format!("lookup file {}: {e}", path.display())))?;
-    if name.to_ascii_lowercase().ends_with(".json") {
-        return parse_json_table(&text)
-            .map_err(|m| ExecError::Runtime(format!("lookup file {}: {m}", path.display())));
+    load_path(&c.opts.files_dir.join(name), "lookup file")
+}
+
+/// Rows of a CSV or JSON table file (JSON when the name ends in `.json`); `what` names the file
+/// in errors.
+pub(super) fn load_path(path: &std::path::Path, what: &str) -> Result<Vec<Row>> {
+    let fail = |m: String| ExecError::Runtime(format!("{what} {}: {m}", path.display()));
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    let json = path
+        .extension()
+        .is_some_and(|x| x.eq_ignore_ascii_case("json"));
+    if json {
+        parse_json_table(&text).map_err(fail)
+    } else {
+        parse_csv(&text).map_err(fail)
     }
-    parse_csv(&text).map_err(|m| ExecError::Runtime(format!("lookup file {}: {m}", path.display())))
 }
 
 fn parse_json_table(text: &str) -> Result<Vec<Row>, String> {

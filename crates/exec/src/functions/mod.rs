@@ -11,6 +11,7 @@ mod filters;
 mod format;
 mod geohash;
 mod geoip;
+mod ioc;
 mod join;
 mod lookup;
 mod parse;
@@ -52,6 +53,7 @@ const STAGE_FAMILIES: &[StageFamily] = &[
     selfjoin::stage,
     correlate::stage,
     geoip::stage,
+    ioc::stage,
     geohash::stage,
     sankey::stage,
     reduce::stage,
