@@ -118,7 +118,7 @@ fn query_errors_exit_2_before_reading_input() {
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("query:1:"), "{err}");
-    let o = saker(&["run", "asn(ip)", "does-not-exist.ndjson"]);
+    let o = saker(&["run", "rdns(ip)", "does-not-exist.ndjson"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not supported yet"));
     // A function that needs data saker was not given says what to pass.

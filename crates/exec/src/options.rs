@@ -36,6 +36,8 @@ pub struct Options {
     pub end_ms: Option<i64>,
     /// A MaxMind City database for `ipLocation()`; without one `ipLocation()` does not compile.
     pub geoip: Option<PathBuf>,
+    /// A MaxMind ASN database for `asn()`; without one `asn()` does not compile.
+    pub asn: Option<PathBuf>,
     /// An IOC table (CSV or JSON) for `ioc:lookup()`; without one `ioc:lookup()` does not compile.
     pub iocs: Option<PathBuf>,
     /// Saved queries for `$name(…)`; without them a saved query does not compile.
@@ -56,6 +58,7 @@ impl Default for Options {
             end_ms: None,
             geoip: None,
             iocs: None,
+            asn: None,
             saved: None,
         }
     }

@@ -101,3 +101,44 @@ fn without_a_database_the_query_does_not_compile() {
         .expect("no database: compile error");
     assert!(err.to_string().contains("--geoip"), "{err}");
 }
+
+/// `asn()`: <https://library.humio.com/data-analysis/functions-asn.html> — "The autonomous system
+/// number will be written as `<as>.asn`, and organization name as `<as>.org`"; `field` defaults
+/// to `ip`, `as` to the field name.
+#[test]
+fn asn_adds_number_and_organisation() {
+    let path = std::env::temp_dir().join(format!("saker-asn-{}.mmdb", std::process::id()));
+    let db = mmdb::build(&[(
+        "81.2.69.0",
+        24,
+        mmdb::Asn {
+            number: 20712,
+            org: "Andrews & Arnold Ltd (a long organisation name)",
+        },
+    )]);
+    std::fs::write(&path, db).expect("write database");
+    let opts = Options {
+        asn: Some(path),
+        ..Options::default()
+    };
+    let input: &[&[(&str, &str)]] = &[&[("ip", "81.2.69.160")], &[("ip", "10.0.0.1")]];
+    let out = run("asn()", &opts, input);
+    assert_eq!(
+        out,
+        vec![
+            pairs(&[
+                ("ip", "81.2.69.160"),
+                ("ip.asn", "20712"),
+                ("ip.org", "Andrews & Arnold Ltd (a long organisation name)"),
+            ]),
+            pairs(&[("ip", "10.0.0.1")]),
+        ]
+    );
+    let out = run("asn(field=ip, as=src)", &opts, &input[..1]);
+    assert_eq!(
+        out[0].iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+        vec!["ip", "src.asn", "src.org"]
+    );
+    let plan = saker_cql::compile("asn()", &Default::default()).expect("parses");
+    assert!(Query::compile(&plan, &Options::default()).is_err());
+}

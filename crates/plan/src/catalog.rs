@@ -1726,7 +1726,7 @@ pub static FUNCTIONS: &[FunctionSpec] = &[
         P2,
         Some("field"),
         None,
-        [req("field", K::Field), p("as", K::Value),]
+        [def("field", K::Field, "ip"), p("as", K::Value),]
     ),
     f!(
         "rdns",

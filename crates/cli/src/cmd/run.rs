@@ -53,6 +53,9 @@ pub struct Args {
     /// A MaxMind City database (GeoLite2-City.mmdb or GeoIP2-City.mmdb) for ipLocation().
     #[arg(long, value_name = "FILE")]
     geoip: Option<PathBuf>,
+    /// A MaxMind ASN database (GeoLite2-ASN.mmdb) for asn().
+    #[arg(long, value_name = "FILE")]
+    asn: Option<PathBuf>,
     /// An IOC table for ioc:lookup(): CSV or JSON with columns indicator, type (ip_address, domain,
     /// url), malicious_confidence, labels, published_date, last_updated.
     #[arg(long, value_name = "FILE")]
@@ -100,6 +103,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     opts.geoip = args.geoip.clone();
     opts.iocs = args.iocs.clone();
+    opts.asn = args.asn.clone();
     opts.saved = args.saved.clone().map(super::saved::resolver);
     opts.start_ms = args.start.as_deref().map(parse_time).transpose()?;
     opts.end_ms = args.end.as_deref().map(parse_time).transpose()?;

@@ -1,5 +1,6 @@
 //! A minimal MaxMind DB writer for tests: IPv6 tree (IPv4 mapped under ::/96), 24-bit records,
-//! City-shaped records (country ISO code, English city and subdivision names, coordinates).
+//! City-shaped records (country ISO code, English city and subdivision names, coordinates) or
+//! ASN-shaped ones (number, organisation).
 //! Format: <https://maxmind.github.io/MaxMind-DB/>.
 
 #![allow(dead_code)]
@@ -14,6 +15,32 @@ pub struct City {
     pub lon: f64,
 }
 
+pub struct Asn {
+    pub number: u32,
+    pub org: &'static str,
+}
+
+/// A record the writer can encode.
+pub trait Record {
+    fn encode(&self, out: &mut Vec<u8>);
+}
+
+impl Record for City {
+    fn encode(&self, out: &mut Vec<u8>) {
+        encode_city(self, out);
+    }
+}
+
+impl Record for Asn {
+    fn encode(&self, out: &mut Vec<u8>) {
+        map_header(2, out);
+        string("autonomous_system_number", out);
+        uint(6, u64::from(self.number), out);
+        string("autonomous_system_organization", out);
+        string(self.org, out);
+    }
+}
+
 enum Node {
     Empty,
     Data(usize),
@@ -21,12 +48,12 @@ enum Node {
 }
 
 /// Builds a database mapping each `(network, prefix length)` to its record.
-pub fn build(entries: &[(&str, u8, City)]) -> Vec<u8> {
+pub fn build<R: Record>(entries: &[(&str, u8, R)]) -> Vec<u8> {
     let mut data = Vec::new();
     let mut root = Node::Empty;
-    for (net, len, city) in entries {
+    for (net, len, record) in entries {
         let offset = data.len();
-        encode_city(city, &mut data);
+        record.encode(&mut data);
         let (bits, len) = match net.parse::<IpAddr>().expect("network address") {
             IpAddr::V4(v4) => {
                 let mut b = [0u8; 16];
@@ -127,8 +154,13 @@ fn map_header(n: u8, out: &mut Vec<u8>) {
 }
 
 fn string(s: &str, out: &mut Vec<u8>) {
-    assert!(s.len() < 29);
-    out.push(0x40 | s.len() as u8);
+    assert!(s.len() < 29 + 256);
+    if s.len() < 29 {
+        out.push(0x40 | s.len() as u8);
+    } else {
+        out.push(0x40 | 29);
+        out.push((s.len() - 29) as u8);
+    }
     out.extend_from_slice(s.as_bytes());
 }
 
