@@ -23,6 +23,8 @@ pub mod run;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use program::{Leaves, Program, Scratch};
 use saker_event::{Event, Sym};
 use saker_exec::predicate::{EventFilter, FilterCompiler};
@@ -178,12 +180,8 @@ impl Hunt {
         }
         let mut errors = Vec::new();
         let mut rules = Vec::with_capacity(set.rules.len());
-        // (field list, key) → slots and their requirements.
-        let mut pending: Vec<PendingBucket> = Vec::new();
-        let mut bucket_of: HashMap<(Vec<String>, String), usize> = HashMap::new();
-        let mut unrouted: Vec<(Slot, Requirement)> = Vec::new();
-        let mut programs = Vec::new();
-        let mut leaves = Leaves::default();
+        // Rules evaluated: those reporting matches and those feeding a correlation.
+        let mut wanted = Vec::new();
         for (ri, r) in set.rules.iter().enumerate() {
             let on = enabled(r);
             rules.push(RuleInfo {
@@ -193,11 +191,30 @@ impl Hunt {
                 tags: r.meta.tags.clone(),
                 report: on && r.generate,
             });
-            if !on && feeds[ri].is_empty() {
-                continue;
+            if on || !feeds[ri].is_empty() {
+                wanted.push((ri, r));
             }
-            for v in &r.variants {
-                let program = match leaves.compile(&v.predicate, &SigmaFilters) {
+        }
+        let predicates: Vec<&Predicate> = wanted
+            .iter()
+            .flat_map(|(_, r)| r.variants.iter().map(|v| &v.predicate))
+            .collect();
+        let mut leaves = Leaves::default();
+        let compiled = leaves.compile_many(&predicates, &SigmaFilters);
+        let requirements: Vec<Requirement> = predicates
+            .par_iter()
+            .map(|p| prefilter::requirement(p))
+            .collect();
+        let mut compiled = compiled.into_iter().zip(requirements);
+        // (field list, key) → slots and their requirements.
+        let mut pending: Vec<PendingBucket> = Vec::new();
+        let mut bucket_of: HashMap<(Vec<String>, String), usize> = HashMap::new();
+        let mut unrouted: Vec<(Slot, Requirement)> = Vec::new();
+        let mut programs = Vec::new();
+        for (ri, r) in wanted {
+            let mine: Vec<_> = compiled.by_ref().take(r.variants.len()).collect();
+            for (v, (program, req)) in r.variants.iter().zip(mine) {
+                let program = match program {
                     Ok(p) => {
                         programs.push(p);
                         (programs.len() - 1) as u32
@@ -207,7 +224,6 @@ impl Hunt {
                         break;
                     }
                 };
-                let req = prefilter::requirement(&v.predicate);
                 let Some(route) = &v.route else {
                     unrouted.push((
                         Slot {
