@@ -34,7 +34,7 @@ use saker_sigma::{CompiledRule, CorrelationInput, Level, RuleSet};
 
 pub use correlate::{CorrelationHit, Observation};
 pub use packed::PackedEvent;
-use prefilter::{BucketPrefilter, Requirement};
+use prefilter::{Automata, BucketPrefilter, Requirement};
 pub use run::{RunResult, scan_inputs};
 
 /// What the output needs to know about a rule.
@@ -102,6 +102,8 @@ pub struct Hunt {
     /// One compiled predicate per rule variant (shared by every bucket the variant is in).
     programs: Vec<Program>,
     leaves: Leaves,
+    /// Every distinct prefilter automaton (each shared by the bucket fields with its literals).
+    automata: Vec<Arc<prefilter::Automaton>>,
     /// Variants without a route: offered every event.
     unrouted: Option<usize>,
     /// Per rule: the correlation inputs it feeds.
@@ -267,6 +269,7 @@ impl Hunt {
         }
         let mut buckets = Vec::with_capacity(pending.len() + 1);
         let mut next_automaton = 0u32;
+        let mut automata = Automata::new();
         let mut make_bucket = |slots: Vec<(Slot, Requirement)>| {
             let reqs: Vec<Requirement> = slots.iter().map(|(_, r)| r.clone()).collect();
             let mut decided: Vec<(String, String, u32)> = Vec::new();
@@ -279,7 +282,8 @@ impl Hunt {
                     });
                 }
             }
-            let prefilter = BucketPrefilter::build(&reqs, &decided, &mut next_automaton);
+            let prefilter =
+                BucketPrefilter::build(&reqs, &decided, &mut next_automaton, &mut automata);
             for (automaton, leaf) in prefilter.deciders() {
                 leaves.add_decider(leaf, automaton);
             }
@@ -315,6 +319,7 @@ impl Hunt {
         leaves.finish();
         (
             Hunt {
+                automata: automata.into_values().collect(),
                 rules,
                 indexes,
                 buckets,
@@ -434,15 +439,12 @@ impl Hunt {
 
     /// Builds every bucket's automata now instead of on first use (for diagnostics).
     pub fn build_prefilters(&self) {
-        self.buckets.iter().for_each(|b| b.prefilter.build_all());
+        self.automata.iter().for_each(|a| a.build_now());
     }
 
     /// Heap bytes of the prefilter automata built so far (for diagnostics).
     pub fn prefilter_memory(&self) -> usize {
-        self.buckets
-            .iter()
-            .map(|b| b.prefilter.memory_usage())
-            .sum()
+        self.automata.iter().map(|a| a.memory_usage()).sum()
     }
 
     /// Distinct leaf tests across all rules (for diagnostics and tests).
