@@ -23,6 +23,8 @@ pub mod run;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use program::{Leaves, Program, Scratch};
 use saker_event::{Event, Sym};
 use saker_exec::predicate::{EventFilter, FilterCompiler};
@@ -32,7 +34,7 @@ use saker_sigma::{CompiledRule, CorrelationInput, Level, RuleSet};
 
 pub use correlate::{CorrelationHit, Observation};
 pub use packed::PackedEvent;
-use prefilter::{BucketPrefilter, Requirement};
+use prefilter::{Automata, BucketPrefilter, Requirement};
 pub use run::{RunResult, scan_inputs};
 
 /// What the output needs to know about a rule.
@@ -100,6 +102,8 @@ pub struct Hunt {
     /// One compiled predicate per rule variant (shared by every bucket the variant is in).
     programs: Vec<Program>,
     leaves: Leaves,
+    /// Every distinct prefilter automaton (each shared by the bucket fields with its literals).
+    automata: Vec<Arc<prefilter::Automaton>>,
     /// Variants without a route: offered every event.
     unrouted: Option<usize>,
     /// Per rule: the correlation inputs it feeds.
@@ -178,12 +182,8 @@ impl Hunt {
         }
         let mut errors = Vec::new();
         let mut rules = Vec::with_capacity(set.rules.len());
-        // (field list, key) → slots and their requirements.
-        let mut pending: Vec<PendingBucket> = Vec::new();
-        let mut bucket_of: HashMap<(Vec<String>, String), usize> = HashMap::new();
-        let mut unrouted: Vec<(Slot, Requirement)> = Vec::new();
-        let mut programs = Vec::new();
-        let mut leaves = Leaves::default();
+        // Rules evaluated: those reporting matches and those feeding a correlation.
+        let mut wanted = Vec::new();
         for (ri, r) in set.rules.iter().enumerate() {
             let on = enabled(r);
             rules.push(RuleInfo {
@@ -193,11 +193,30 @@ impl Hunt {
                 tags: r.meta.tags.clone(),
                 report: on && r.generate,
             });
-            if !on && feeds[ri].is_empty() {
-                continue;
+            if on || !feeds[ri].is_empty() {
+                wanted.push((ri, r));
             }
-            for v in &r.variants {
-                let program = match leaves.compile(&v.predicate, &SigmaFilters) {
+        }
+        let predicates: Vec<&Predicate> = wanted
+            .iter()
+            .flat_map(|(_, r)| r.variants.iter().map(|v| &v.predicate))
+            .collect();
+        let mut leaves = Leaves::default();
+        let compiled = leaves.compile_many(&predicates, &SigmaFilters);
+        let requirements: Vec<Requirement> = predicates
+            .par_iter()
+            .map(|p| prefilter::requirement(p))
+            .collect();
+        let mut compiled = compiled.into_iter().zip(requirements);
+        // (field list, key) → slots and their requirements.
+        let mut pending: Vec<PendingBucket> = Vec::new();
+        let mut bucket_of: HashMap<(Vec<String>, String), usize> = HashMap::new();
+        let mut unrouted: Vec<(Slot, Requirement)> = Vec::new();
+        let mut programs = Vec::new();
+        for (ri, r) in wanted {
+            let mine: Vec<_> = compiled.by_ref().take(r.variants.len()).collect();
+            for (v, (program, req)) in r.variants.iter().zip(mine) {
+                let program = match program {
                     Ok(p) => {
                         programs.push(p);
                         (programs.len() - 1) as u32
@@ -207,7 +226,6 @@ impl Hunt {
                         break;
                     }
                 };
-                let req = prefilter::requirement(&v.predicate);
                 let Some(route) = &v.route else {
                     unrouted.push((
                         Slot {
@@ -251,6 +269,7 @@ impl Hunt {
         }
         let mut buckets = Vec::with_capacity(pending.len() + 1);
         let mut next_automaton = 0u32;
+        let mut automata = Automata::new();
         let mut make_bucket = |slots: Vec<(Slot, Requirement)>| {
             let reqs: Vec<Requirement> = slots.iter().map(|(_, r)| r.clone()).collect();
             let mut decided: Vec<(String, String, u32)> = Vec::new();
@@ -263,7 +282,8 @@ impl Hunt {
                     });
                 }
             }
-            let prefilter = BucketPrefilter::build(&reqs, &decided, &mut next_automaton);
+            let prefilter =
+                BucketPrefilter::build(&reqs, &decided, &mut next_automaton, &mut automata);
             for (automaton, leaf) in prefilter.deciders() {
                 leaves.add_decider(leaf, automaton);
             }
@@ -299,6 +319,7 @@ impl Hunt {
         leaves.finish();
         (
             Hunt {
+                automata: automata.into_values().collect(),
                 rules,
                 indexes,
                 buckets,
@@ -418,15 +439,12 @@ impl Hunt {
 
     /// Builds every bucket's automata now instead of on first use (for diagnostics).
     pub fn build_prefilters(&self) {
-        self.buckets.iter().for_each(|b| b.prefilter.build_all());
+        self.automata.iter().for_each(|a| a.build_now());
     }
 
     /// Heap bytes of the prefilter automata built so far (for diagnostics).
     pub fn prefilter_memory(&self) -> usize {
-        self.buckets
-            .iter()
-            .map(|b| b.prefilter.memory_usage())
-            .sum()
+        self.automata.iter().map(|a| a.memory_usage()).sum()
     }
 
     /// Distinct leaf tests across all rules (for diagnostics and tests).

@@ -8,7 +8,8 @@
 //! its misses are final for every literal, ASCII or not.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use saker_event::{Event, Sym};
@@ -23,6 +24,12 @@ const MIN_USEFUL_LEN: usize = 3;
 /// larger ones a contiguous NFA, about 20 times smaller and somewhat slower. Measured on the
 /// SigmaHQ Windows rules: 4096 here cost 18 MB more peak memory for no measurable speed.
 const DFA_MAX_LITERAL_BYTES: usize = 1024;
+
+/// A literal set is built only after one use per this many bytes of literals: the largest sets
+/// (the vulnerable-driver hashes, 260 KB, about 100 ms to build) are not worth building for the
+/// handful of events of their log source a small input holds. Until then the rules they narrow
+/// down are evaluated on every such event, with the same results.
+const DEFER_BYTES_PER_USE: usize = 1024;
 
 /// The pseudo field of a keyword (free-text) literal: it may occur in any field.
 pub const ANY_FIELD: &str = "\u{0}any";
@@ -136,11 +143,8 @@ pub struct BucketPrefilter {
 struct FieldAutomaton {
     /// `None`: every field's value (keyword literals).
     field: Option<Sym>,
-    /// The literals, in pattern id order.
-    literals: Vec<String>,
-    /// Built on first use: a bucket no event reaches (a log source absent from the data) costs
-    /// no build time and no memory. `None` if it could not be built (size limits).
-    ac: OnceLock<Option<AhoCorasick>>,
+    /// Its literals (pattern id order) and their automaton.
+    automaton: Arc<Automaton>,
     /// Pattern id → slots it unlocks.
     targets: Vec<Vec<u32>>,
     /// Global id of this automaton (for [`Scratch`]): a scan of a value decides every
@@ -148,6 +152,63 @@ struct FieldAutomaton {
     id: u32,
     /// Pattern id → substring leaves (ids in the hunt's leaf table) it proves true.
     leaves: Vec<Vec<u32>>,
+}
+
+/// An automaton over one list of literals, shared by every bucket field with the same list (a
+/// rule routed to several buckets brings the same literals to each).
+pub struct Automaton {
+    literals: Vec<String>,
+    /// Built on first use (or later, see [`DEFER_BYTES_PER_USE`]): a bucket no event reaches
+    /// costs no build time and no memory. `None` if it could not be built (size limits).
+    ac: OnceLock<Option<AhoCorasick>>,
+    /// Uses so far, counted until it is built.
+    uses: AtomicUsize,
+    /// Uses before it is built.
+    defer: usize,
+}
+
+/// The automata of a hunt, by literal list.
+pub type Automata = HashMap<Vec<String>, Arc<Automaton>>;
+
+impl Automaton {
+    fn shared(literals: Vec<String>, automata: &mut Automata) -> Arc<Automaton> {
+        if let Some(a) = automata.get(&literals) {
+            return Arc::clone(a);
+        }
+        let bytes: usize = literals.iter().map(String::len).sum();
+        let a = Arc::new(Automaton {
+            literals: literals.clone(),
+            ac: OnceLock::new(),
+            uses: AtomicUsize::new(0),
+            defer: bytes / DEFER_BYTES_PER_USE,
+        });
+        automata.insert(literals, Arc::clone(&a));
+        a
+    }
+
+    /// The automaton, or `None` while it is deferred or when it could not be built.
+    fn get(&self) -> Option<&AhoCorasick> {
+        if let Some(ac) = self.ac.get() {
+            return ac.as_ref();
+        }
+        if self.uses.fetch_add(1, Ordering::Relaxed) < self.defer {
+            return None;
+        }
+        self.ac.get_or_init(|| build(&self.literals)).as_ref()
+    }
+
+    /// Builds it now, deferred or not.
+    pub fn build_now(&self) {
+        self.ac.get_or_init(|| build(&self.literals));
+    }
+
+    /// Heap bytes of the automaton if built.
+    pub fn memory_usage(&self) -> usize {
+        self.ac
+            .get()
+            .and_then(Option::as_ref)
+            .map_or(0, AhoCorasick::memory_usage)
+    }
 }
 
 /// The slots a literal unlocks and the substring leaves it decides.
@@ -158,10 +219,12 @@ type LiteralTargets = HashMap<String, Targets>;
 impl BucketPrefilter {
     /// `decided`: case-insensitive substring leaves `(field, lower-cased ASCII literal, leaf id)`
     /// of this bucket's rules, looked for in the same scan; automata get ids from `next_id` on.
+    /// Automata with the same literals as one already in `automata` share it.
     pub fn build(
         requirements: &[Requirement],
         decided: &[(String, String, u32)],
         next_id: &mut u32,
+        automata: &mut Automata,
     ) -> Self {
         let mut always = Vec::new();
         let mut per_field: HashMap<String, LiteralTargets> = HashMap::new();
@@ -202,8 +265,7 @@ impl BucketPrefilter {
                 lits.into_iter().unzip();
             fields.push(FieldAutomaton {
                 field: (field != ANY_FIELD).then(|| Sym::new(&field)),
-                literals,
-                ac: OnceLock::new(),
+                automaton: Automaton::shared(literals, automata),
                 targets,
                 id: *next_id,
                 leaves,
@@ -221,17 +283,13 @@ impl BucketPrefilter {
 
     /// Heap bytes of the automata built so far.
     pub fn memory_usage(&self) -> usize {
-        self.fields
-            .iter()
-            .filter_map(|f| f.ac.get().and_then(Option::as_ref))
-            .map(AhoCorasick::memory_usage)
-            .sum()
+        self.fields.iter().map(|f| f.automaton.memory_usage()).sum()
     }
 
     /// Builds every automaton now (for tests and diagnostics).
     pub fn build_all(&self) {
         for f in &self.fields {
-            f.automaton();
+            f.automaton.build_now();
         }
     }
 
@@ -252,8 +310,8 @@ impl BucketPrefilter {
             candidates[s] = true;
         }
         for fa in &self.fields {
-            let Some(ac) = fa.automaton() else {
-                // No automaton: every slot it would have narrowed down is evaluated, and its
+            let Some(ac) = fa.automaton.get() else {
+                // No automaton (yet): every slot it would have narrowed down is evaluated, and its
                 // leaves are left to their own tests.
                 for t in fa.targets.iter().flatten() {
                     if let Some(c) = candidates.get_mut(*t as usize) {
@@ -284,10 +342,6 @@ impl BucketPrefilter {
 }
 
 impl FieldAutomaton {
-    fn automaton(&self) -> Option<&AhoCorasick> {
-        self.ac.get_or_init(|| build(&self.literals)).as_ref()
-    }
-
     fn mark(&self, ac: &AhoCorasick, value: &str, candidates: &mut [bool], scratch: &mut Scratch) {
         let mut folded = std::mem::take(&mut scratch.fold_buf);
         let haystack = if value.is_ascii() {
@@ -392,7 +446,7 @@ mod tests {
             Some(vec![("CommandLine".to_owned(), "mimikatz".to_owned())]),
             None,
         ];
-        let pf = BucketPrefilter::build(&reqs, &[], &mut 0);
+        let pf = BucketPrefilter::build(&reqs, &[], &mut 0, &mut Automata::new());
         let e: Event = [("CommandLine", "C:\\x\\WHOAMI.exe /all")]
             .into_iter()
             .collect();
@@ -407,7 +461,7 @@ mod tests {
             Some(vec![("CommandLine".to_owned(), "whoami".to_owned())]),
             Some(vec![("Image".to_owned(), "\\cmd.exe".to_owned())]),
         ];
-        let pf = BucketPrefilter::build(&reqs, &[], &mut 0);
+        let pf = BucketPrefilter::build(&reqs, &[], &mut 0, &mut Automata::new());
         assert_eq!(pf.memory_usage(), 0);
         let e: Event = [("CommandLine", "whoami")].into_iter().collect();
         let mut c = Vec::new();
@@ -417,13 +471,43 @@ mod tests {
     }
 
     #[test]
+    fn large_literal_sets_are_built_after_some_uses_and_shared() {
+        // 4,352 bytes of literals: built on the fifth use; until then every slot they narrow
+        // down is a candidate.
+        let hashes: Vec<(String, String)> = (0..256)
+            .map(|i| ("Hashes".to_owned(), format!("md5={i:013}")))
+            .collect();
+        let reqs = vec![
+            Some(hashes),
+            Some(vec![("Image".to_owned(), "\\cmd.exe".to_owned())]),
+        ];
+        let mut automata = Automata::new();
+        let pf = BucketPrefilter::build(&reqs, &[], &mut 0, &mut automata);
+        let other = BucketPrefilter::build(&reqs[..1], &[], &mut 0, &mut automata);
+        assert_eq!(automata.len(), 2);
+        let e: Event = [("Hashes", "SHA1=x"), ("Image", "a.exe")]
+            .into_iter()
+            .collect();
+        let mut c = Vec::new();
+        for _ in 0..4 {
+            pf.candidates(&e, &mut c, &mut Scratch::default());
+            assert_eq!(c, vec![true, false]);
+        }
+        assert_eq!(other.memory_usage(), 0);
+        pf.candidates(&e, &mut c, &mut Scratch::default());
+        assert_eq!(c, vec![false, false]);
+        // The other bucket with the same literals shares the automaton just built.
+        assert!(other.memory_usage() > 0);
+    }
+
+    #[test]
     fn non_ascii_values_are_scanned_lower_cased() {
         let reqs = vec![
             Some(vec![("a".to_owned(), "été".to_owned())]),
             Some(vec![("a".to_owned(), "kerberos".to_owned())]),
             Some(vec![("a".to_owned(), "\u{1f600}".to_owned())]),
         ];
-        let pf = BucketPrefilter::build(&reqs, &[], &mut 0);
+        let pf = BucketPrefilter::build(&reqs, &[], &mut 0, &mut Automata::new());
         let mut c = Vec::new();
         // `É` lower-cases to `é`; the Kelvin sign `K` lower-cases to an ASCII `k`.
         let e: Event = [("a", "L'ÉTÉ \u{212A}ERBEROS")].into_iter().collect();
@@ -442,7 +526,7 @@ mod tests {
         });
         let req = requirement(&kw).unwrap();
         assert_eq!(req, vec![(ANY_FIELD.to_owned(), "set-mailbox".to_owned())]);
-        let pf = BucketPrefilter::build(&[Some(req)], &[], &mut 0);
+        let pf = BucketPrefilter::build(&[Some(req)], &[], &mut 0, &mut Automata::new());
         let mut s = Scratch::default();
         let mut c = Vec::new();
         let hit: Event = [("a", "x"), ("Payload", "… SET-MAILBOX -Identity …")]

@@ -15,6 +15,7 @@
 use std::collections::{HashMap, HashSet};
 
 use memchr::memmem;
+use rayon::prelude::*;
 use saker_event::{Event, Sym};
 use saker_exec::matcher::CompiledMatcher;
 use saker_exec::text::Glob;
@@ -257,6 +258,128 @@ impl Folded {
     }
 }
 
+/// A leaf test of a predicate being compiled: its key in the leaf table, field and matcher.
+struct FoundLeaf<'p> {
+    key: String,
+    field: &'p str,
+    matcher: &'p Matcher,
+}
+
+/// A predicate compiled but for its leaves: its `Program::Leaf`s index `leaves`.
+struct Shaped<'p> {
+    program: Program,
+    leaves: Vec<FoundLeaf<'p>>,
+}
+
+/// A found leaf's test: in the table, or the n-th new test of a [`Leaves::compile_many`] call.
+#[derive(Clone, Copy)]
+enum LeafRef {
+    Known(u32),
+    Fresh(usize),
+}
+
+/// A leaf test built, before it has a place in the table.
+enum Built {
+    Folded(Folded),
+    Raw(CompiledMatcher),
+}
+
+impl Built {
+    fn new(m: &Matcher) -> Result<Built, ExecError> {
+        Ok(match Folded::new(m) {
+            Some(f) => Built::Folded(f),
+            None => Built::Raw(CompiledMatcher::compile(m)?),
+        })
+    }
+}
+
+impl<'p> Shaped<'p> {
+    fn new(p: &'p Predicate, others: &dyn FilterCompiler) -> Result<Shaped<'p>, ExecError> {
+        let mut leaves = Vec::new();
+        let program = shape(p, others, &mut leaves)?;
+        Ok(Shaped { program, leaves })
+    }
+
+    /// The program with table ids; the first of its leaves that failed to build is the error.
+    fn resolve(
+        mut self,
+        refs: &[LeafRef],
+        fresh_ids: &[Result<u32, ExecError>],
+    ) -> Result<Program, ExecError> {
+        let mut ids = Vec::with_capacity(refs.len());
+        for r in refs {
+            ids.push(match *r {
+                LeafRef::Known(id) => id,
+                LeafRef::Fresh(i) => fresh_ids
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| Err(ExecError::Invalid("leaf test missing".into())))?,
+            });
+        }
+        self.program.renumber(&ids);
+        Ok(self.program)
+    }
+}
+
+/// Compiles `p` with `Program::Leaf(i)` standing for `leaves[i]` (constants folded as they go).
+fn shape<'p>(
+    p: &'p Predicate,
+    others: &dyn FilterCompiler,
+    leaves: &mut Vec<FoundLeaf<'p>>,
+) -> Result<Program, ExecError> {
+    Ok(match p {
+        Predicate::True => Program::True,
+        Predicate::False => Program::False,
+        Predicate::And(ps) => {
+            let mut nodes = Vec::with_capacity(ps.len());
+            for p in ps {
+                match shape(p, others, leaves)? {
+                    Program::True => {}
+                    Program::False => return Ok(Program::False),
+                    n => nodes.push(n),
+                }
+            }
+            match nodes.len() {
+                0 => Program::True,
+                1 => nodes.pop().unwrap_or(Program::True),
+                _ => Program::And(nodes.into()),
+            }
+        }
+        Predicate::Or(ps) => {
+            let mut nodes = Vec::with_capacity(ps.len());
+            for p in ps {
+                match shape(p, others, leaves)? {
+                    Program::False => {}
+                    Program::True => return Ok(Program::True),
+                    n => nodes.push(n),
+                }
+            }
+            match nodes.len() {
+                0 => Program::False,
+                1 => nodes.pop().unwrap_or(Program::False),
+                _ => Program::Or(nodes.into()),
+            }
+        }
+        Predicate::Not(inner) => match shape(inner, others, leaves)? {
+            Program::True => Program::False,
+            Program::False => Program::True,
+            Program::Not(n) => *n,
+            n => Program::Not(Box::new(n)),
+        },
+        Predicate::Field { field, matcher } => {
+            leaves.push(FoundLeaf {
+                key: format!("{field}\u{0}{matcher:?}"),
+                field,
+                matcher,
+            });
+            Program::Leaf((leaves.len() - 1) as u32)
+        }
+        Predicate::FreeText(_) | Predicate::Call(_) | Predicate::Expr(_) => {
+            Program::Opaque(CompiledPredicate::compile_with(p, others)?)
+        }
+    })
+}
+
 impl Leaves {
     pub fn len(&self) -> usize {
         self.leaves.len()
@@ -270,68 +393,76 @@ impl Leaves {
     pub fn compile(
         &mut self,
         p: &Predicate,
-        others: &dyn FilterCompiler,
+        others: &(dyn FilterCompiler + Sync),
     ) -> Result<Program, ExecError> {
-        Ok(match p {
-            Predicate::True => Program::True,
-            Predicate::False => Program::False,
-            Predicate::And(ps) => {
-                let mut nodes = Vec::with_capacity(ps.len());
-                for p in ps {
-                    match self.compile(p, others)? {
-                        Program::True => {}
-                        Program::False => return Ok(Program::False),
-                        n => nodes.push(n),
-                    }
-                }
-                match nodes.len() {
-                    0 => Program::True,
-                    1 => nodes.pop().unwrap_or(Program::True),
-                    _ => Program::And(nodes.into()),
-                }
-            }
-            Predicate::Or(ps) => {
-                let mut nodes = Vec::with_capacity(ps.len());
-                for p in ps {
-                    match self.compile(p, others)? {
-                        Program::False => {}
-                        Program::True => return Ok(Program::True),
-                        n => nodes.push(n),
-                    }
-                }
-                match nodes.len() {
-                    0 => Program::False,
-                    1 => nodes.pop().unwrap_or(Program::False),
-                    _ => Program::Or(nodes.into()),
-                }
-            }
-            Predicate::Not(inner) => match self.compile(inner, others)? {
-                Program::True => Program::False,
-                Program::False => Program::True,
-                Program::Not(n) => *n,
-                n => Program::Not(Box::new(n)),
-            },
-            Predicate::Field { field, matcher } => Program::Leaf(self.leaf(field, matcher)?),
-            Predicate::FreeText(_) | Predicate::Call(_) | Predicate::Expr(_) => {
-                Program::Opaque(CompiledPredicate::compile_with(p, others)?)
-            }
-        })
+        self.compile_many(&[p], others)
+            .pop()
+            .unwrap_or(Ok(Program::False))
     }
 
-    fn leaf(&mut self, field: &str, matcher: &Matcher) -> Result<u32, ExecError> {
-        let key = format!("{field}\u{0}{matcher:?}");
-        if let Some(&id) = self.by_key.get(&key) {
-            return Ok(id);
+    /// Compiles every predicate (results in the same order), sharing leaves already in the table.
+    /// Shaping the predicates and building each distinct new leaf test (regexes, substring
+    /// finders) run on all cores; only numbering the leaves is sequential.
+    pub fn compile_many(
+        &mut self,
+        ps: &[&Predicate],
+        others: &(dyn FilterCompiler + Sync),
+    ) -> Vec<Result<Program, ExecError>> {
+        let shaped: Vec<Result<Shaped, ExecError>> =
+            ps.par_iter().map(|p| Shaped::new(p, others)).collect();
+        let mut fresh: Vec<&FoundLeaf> = Vec::new();
+        let mut fresh_of: HashMap<&str, usize> = HashMap::new();
+        let refs: Vec<Vec<LeafRef>> = shaped
+            .iter()
+            .map(|s| match s {
+                Ok(s) => s
+                    .leaves
+                    .iter()
+                    .map(|l| self.leaf_ref(l, &mut fresh, &mut fresh_of))
+                    .collect(),
+                Err(_) => Vec::new(),
+            })
+            .collect();
+        let built: Vec<Result<Built, ExecError>> =
+            fresh.par_iter().map(|l| Built::new(l.matcher)).collect();
+        let fresh_ids: Vec<Result<u32, ExecError>> = fresh
+            .iter()
+            .zip(built)
+            .map(|(l, b)| b.map(|b| self.push_leaf(l, b)))
+            .collect();
+        shaped
+            .into_iter()
+            .zip(refs)
+            .map(|(s, refs)| s?.resolve(&refs, &fresh_ids))
+            .collect()
+    }
+
+    /// Where a found leaf's test is: already in the table, or in the list of new ones.
+    fn leaf_ref<'a, 'p>(
+        &self,
+        leaf: &'a FoundLeaf<'p>,
+        fresh: &mut Vec<&'a FoundLeaf<'p>>,
+        fresh_of: &mut HashMap<&'a str, usize>,
+    ) -> LeafRef {
+        if let Some(&id) = self.by_key.get(&leaf.key) {
+            return LeafRef::Known(id);
         }
-        let sym = Sym::new(field);
-        let mut needs_non_ascii = false;
-        let test = match Folded::new(matcher) {
-            Some(f) => {
-                needs_non_ascii = f.needs_non_ascii();
+        LeafRef::Fresh(*fresh_of.entry(leaf.key.as_str()).or_insert_with(|| {
+            fresh.push(leaf);
+            fresh.len() - 1
+        }))
+    }
+
+    fn push_leaf(&mut self, found: &FoundLeaf, built: Built) -> u32 {
+        let sym = Sym::new(found.field);
+        let (test, needs_non_ascii) = match built {
+            Built::Folded(f) => {
+                let needs_non_ascii = f.needs_non_ascii();
                 let next = self.folded_slot.len() as u32;
-                Test::Folded(*self.folded_slot.entry(sym).or_insert(next), f)
+                let slot = *self.folded_slot.entry(sym).or_insert(next);
+                (Test::Folded(slot, f), needs_non_ascii)
             }
-            None => Test::Raw(CompiledMatcher::compile(matcher)?),
+            Built::Raw(m) => (Test::Raw(m), false),
         };
         let id = self.leaves.len() as u32;
         self.leaves.push(Leaf {
@@ -340,8 +471,8 @@ impl Leaves {
             deciders: Vec::new(),
             needs_non_ascii,
         });
-        self.by_key.insert(key, id);
-        Ok(id)
+        self.by_key.insert(found.key.clone(), id);
+        id
     }
 
     /// `(field, lower-cased literal)` of a case-insensitive substring leaf whose literal the
@@ -418,6 +549,16 @@ impl Leaves {
 }
 
 impl Program {
+    /// Replaces every `Leaf(i)` by `Leaf(ids[i])`.
+    fn renumber(&mut self, ids: &[u32]) {
+        match self {
+            Program::And(ns) | Program::Or(ns) => ns.iter_mut().for_each(|n| n.renumber(ids)),
+            Program::Not(n) => n.renumber(ids),
+            Program::Leaf(id) => *id = ids.get(*id as usize).copied().unwrap_or(*id),
+            Program::True | Program::False | Program::Opaque(_) => {}
+        }
+    }
+
     /// Calls `f` with every leaf id of the program.
     pub fn for_each_leaf(&self, f: &mut dyn FnMut(u32)) {
         match self {

@@ -587,25 +587,30 @@ fn apply_transform(
     Ok(out)
 }
 
+/// Checks the syntax only, with the regex crate's own parser and defaults: building the matcher
+/// is left to the engine that runs the rule (it is costly, and this check ran for every regex of
+/// every rule loaded).
 fn check_regex(pattern: &str, flags: &str, span: &Range<usize>) -> Result<(), Diagnostic> {
-    let mut b = regex::RegexBuilder::new(pattern);
-    b.case_insensitive(flags.contains('i'))
+    regex_syntax::ParserBuilder::new()
+        .case_insensitive(flags.contains('i'))
         .multi_line(flags.contains('m'))
         .dot_matches_new_line(flags.contains('s'))
-        .size_limit(64 << 20);
-    b.build().map(|_| ()).map_err(|e| {
-        let detail = e.to_string();
-        let lookaround = ["(?=", "(?!", "(?<=", "(?<!"].iter().any(|l| pattern.contains(l));
-        err(
-            codes::REGEX,
-            if lookaround {
-                "unsupported regex: lookahead/lookbehind (the regex engine is linear-time and has no lookaround)".to_owned()
-            } else {
-                format!("invalid regex: {}", detail.lines().last().unwrap_or(&detail))
-            },
-            span.clone(),
-        )
-    })
+        .build()
+        .parse(pattern)
+        .map(|_| ())
+        .map_err(|e| {
+            let detail = e.to_string();
+            let lookaround = ["(?=", "(?!", "(?<=", "(?<!"].iter().any(|l| pattern.contains(l));
+            err(
+                codes::REGEX,
+                if lookaround {
+                    "unsupported regex: lookahead/lookbehind (the regex engine is linear-time and has no lookaround)".to_owned()
+                } else {
+                    format!("invalid regex: {}", detail.lines().last().unwrap_or(&detail))
+                },
+                span.clone(),
+            )
+        })
 }
 
 fn valid_cidr(text: &str) -> bool {
