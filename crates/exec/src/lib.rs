@@ -9,6 +9,7 @@
 //! order), streaming, without buffering.
 
 pub mod args;
+mod cifind;
 pub mod compile;
 pub mod error;
 pub mod execute;
