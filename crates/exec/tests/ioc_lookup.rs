@@ -76,6 +76,20 @@ fn strict_threshold_prefix_include_and_several_fields() {
 }
 
 #[test]
+fn a_table_without_the_indicator_column_is_refused() {
+    let path = std::env::temp_dir().join(format!("saker-iocs-{}-bad.csv", std::process::id()));
+    std::fs::write(&path, "ip,type\n1.2.3.4,ip_address\n").expect("write IOC table");
+    let opts = Options {
+        iocs: Some(path),
+        ..Options::default()
+    };
+    let plan = saker_cql::compile("ioc:lookup(src_ip, type=ip_address)", &Default::default())
+        .expect("query parses");
+    let err = Query::compile(&plan, &opts).err().expect("refused");
+    assert!(err.to_string().contains("no `indicator` column"), "{err}");
+}
+
+#[test]
 fn without_a_table_the_query_does_not_compile() {
     let plan = saker_cql::compile("ioc:lookup(src_ip, type=ip_address)", &Default::default())
         .expect("query parses");

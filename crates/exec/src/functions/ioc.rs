@@ -82,7 +82,19 @@ pub(super) fn stage(c: &Compiler, a: &Args, name: &str) -> Result<Option<StageSp
             .collect()
     };
     let prefix = a.text_or("prefix", "ioc");
-    let iocs: Vec<Ioc> = load_path(path, "IOC table")?
+    let rows = load_path(path, "IOC table")?;
+    if let Some(row) = rows.first() {
+        for needed in ["indicator", "type"] {
+            if !row.iter().any(|(k, _)| k == needed) {
+                return Err(ExecError::Invalid(format!(
+                    "IOC table {}: no `{needed}` column (columns: {})",
+                    path.display(),
+                    COLUMNS.join(", ")
+                )));
+            }
+        }
+    }
+    let iocs: Vec<Ioc> = rows
         .into_iter()
         .filter_map(|row| Ioc::from_row(row, &types, threshold))
         .collect();
